@@ -1,0 +1,116 @@
+"""The build matrix: which leaflets to make, completeness gates, atomic writes."""
+
+from __future__ import annotations
+
+import gettext
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from leaflets.content import load_topic
+from leaflets.errors import CatalogError, LeafletsError
+from leaflets.i18n import (
+    SOURCE_LANGUAGE,
+    Gap,
+    available_languages,
+    compile_catalog,
+    completeness,
+    find_gaps,
+    leaflet_messages,
+    load_po,
+    po_path,
+)
+from leaflets.pdf import write_pdf
+from leaflets.render import Options, render_html
+
+#: How many untranslated strings an error lists before summarising the rest.
+MAX_LISTED = 12
+
+
+@dataclass(frozen=True)
+class Job:
+    """One leaflet: a topic in a language."""
+
+    topic: str
+    lang: str
+
+    @property
+    def label(self) -> str:
+        """How messages name this leaflet."""
+        return f"{self.lang}/{self.topic}"
+
+
+def output_path(out_dir: Path, job: Job) -> Path:
+    """Where a leaflet's PDF goes: ``<out>/<lang>/<topic>.pdf``."""
+    return out_dir / job.lang.replace("_", "-") / f"{job.topic}.pdf"
+
+
+def default_languages(topics: list[str]) -> tuple[list[str], list[tuple[str, float]]]:
+    """English plus each language complete for ``topics``; and the skipped ones with their share."""
+    chosen, skipped = [], []
+    for lang in available_languages():
+        share = completeness(lang, topics)
+        if share >= 1.0:
+            chosen.append(lang)
+        else:
+            skipped.append((lang, share))
+    return chosen, skipped
+
+
+def _describe_gaps(job: Job, gaps: list[Gap]) -> str:
+    lines = [
+        f"{job.label}: {len(gaps)} string(s) not ready in {po_path(job.lang)}; "
+        "translate them (or build with --allow-incomplete for a DRAFT):"
+    ]
+    for gap in gaps[:MAX_LISTED]:
+        msg = gap.message
+        lines.append(f"  {gap.status}: {msg.msgid[:70]!r} ({msg.source}:{msg.line})")
+    if len(gaps) > MAX_LISTED:
+        lines.append(f"  ... and {len(gaps) - MAX_LISTED} more")
+    return "\n".join(lines)
+
+
+def prepare_translations(job: Job, allow_incomplete: bool) -> tuple[gettext.NullTranslations, bool]:
+    """The translations for a leaflet and whether it must carry the DRAFT mark."""
+    if job.lang == SOURCE_LANGUAGE:
+        return gettext.NullTranslations(), False
+    gaps = find_gaps(load_po(job.lang), leaflet_messages(job.topic))
+    if gaps and not allow_incomplete:
+        raise CatalogError(_describe_gaps(job, gaps))
+    return compile_catalog(job.lang), bool(gaps)
+
+
+def render_pdf(job: Job, allow_incomplete: bool = False) -> bytes:
+    """Build one leaflet's PDF bytes, refusing incomplete translations unless allowed."""
+    topic = load_topic(job.topic)
+    translations, draft = prepare_translations(job, allow_incomplete)
+    html = render_html(topic, job.lang, translations, options=Options(draft=draft))
+    return write_pdf(html, label=job.label)
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` so that readers never see a partial file."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as exc:
+        raise LeafletsError(f"{path.parent}: cannot write output ({exc.strerror})") from None
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise LeafletsError(f"{path}: cannot write output ({exc.strerror})") from None
+
+
+def build_leaflet(job: Job, out_dir: Path, allow_incomplete: bool = False) -> Path:
+    """Render one leaflet and write it atomically; return its path."""
+    pdf = render_pdf(job, allow_incomplete)
+    path = output_path(out_dir, job)
+    write_atomic(path, pdf)
+    return path

@@ -1,0 +1,193 @@
+"""Load and validate topic YAML with file:line errors; the Babel extractor for topics."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO, Any
+
+import yaml
+from pydantic import ValidationError
+
+from leaflets.errors import ContentError
+from leaflets.models import CITATION_RE, Topic, cited_keys
+from leaflets.paths import TOPICS_DIR
+
+Path_ = tuple[str | int, ...]
+
+#: Larger topic files are refused before parsing: a leaflet is a few pages long.
+MAX_TOPIC_BYTES = 256 * 1024
+
+
+def _walk(node: yaml.Node, path: Path_, lines: dict[Path_, int], problems: list[str]) -> None:
+    """Record the line of every node by its key path; flag duplicate mapping keys."""
+    lines[path] = node.start_mark.line + 1
+    if isinstance(node, yaml.MappingNode):
+        seen: set[object] = set()
+        for key_node, value_node in node.value:
+            key = key_node.value
+            if key in seen:
+                problems.append(f"line {key_node.start_mark.line + 1}: duplicate key {key!r}")
+            seen.add(key)
+            _walk(value_node, (*path, key), lines, problems)
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            _walk(item, (*path, index), lines, problems)
+
+
+def _line_for(path: Path_, lines: dict[Path_, int]) -> int:
+    while path not in lines and path:
+        path = path[:-1]
+    return lines.get(path, 1)
+
+
+def _dotted(path: Path_) -> str:
+    return ".".join(str(p) for p in path) or "(top level)"
+
+
+def parse_topic(data: bytes, source: str) -> Topic:
+    """Parse and validate topic YAML; raise ContentError listing every problem with its line."""
+    return _parse(data, source)[0]
+
+
+def _parse(data: bytes, source: str) -> tuple[Topic, dict[Path_, int]]:
+    if len(data) > MAX_TOPIC_BYTES:
+        raise ContentError(f"{source}: file is larger than {MAX_TOPIC_BYTES // 1024} KB")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ContentError(f"{source}: not valid UTF-8 (byte {exc.start}); save it as UTF-8")
+    loader = yaml.SafeLoader(text)
+    try:
+        node = loader.get_single_node()
+        raw = loader.construct_document(node) if node is not None else None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f":{mark.line + 1}" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise ContentError(f"{source}{where}: YAML syntax error: {problem}") from None
+    finally:
+        loader.dispose()
+    if node is None or not isinstance(raw, dict):
+        raise ContentError(f"{source}:1: a topic file must be a mapping of keys (id, title, ...)")
+
+    lines: dict[Path_, int] = {}
+    problems: list[str] = []
+    _walk(node, (), lines, problems)
+    problems = [f"{source}:{p.removeprefix('line ')}" for p in problems]
+    try:
+        topic = Topic.model_validate(raw)
+    except ValidationError as exc:
+        for err in exc.errors():
+            loc = tuple(err["loc"])
+            line = _line_for(loc, lines)
+            problems.append(f"{source}:{line}: {_dotted(loc)}: {_message(err)}")
+        raise ContentError("\n".join(problems)) from None
+    problems.extend(_check_topic(topic, source, lines))
+    if problems:
+        raise ContentError("\n".join(problems))
+    return topic, lines
+
+
+def _message(err: Any) -> str:
+    kind = err["type"]
+    if kind == "extra_forbidden":
+        return "unknown key; check the spelling against the documented keys"
+    if kind == "missing":
+        return "required key is missing"
+    return str(err["msg"]).removeprefix("Value error, ")
+
+
+def _check_topic(topic: Topic, source: str, lines: dict[Path_, int]) -> list[str]:
+    """Cross-field checks: citation integrity and duplicate keys."""
+    problems: list[str] = []
+    defined: dict[str, int] = {}
+    for i, ref in enumerate(topic.references):
+        if ref.key in defined:
+            line = lines.get(("references", i, "key"), 1)
+            problems.append(f"{source}:{line}: reference key {ref.key!r} is defined twice")
+        defined[ref.key] = i
+    cited: set[str] = set()
+    for path, text in topic.texts():
+        for key in cited_keys(text):
+            cited.add(key)
+            if key not in defined:
+                line = _line_for(path, lines)
+                problems.append(
+                    f"{source}:{line}: cites [@{key}] but no reference has that key; "
+                    "add it under references or fix the key"
+                )
+        if text.count("[@") != len(CITATION_RE.findall(text)):
+            line = _line_for(path, lines)
+            problems.append(f"{source}:{line}: malformed citation; write it as [@key]")
+    for key, i in defined.items():
+        if key not in cited:
+            line = lines.get(("references", i, "key"), 1)
+            problems.append(
+                f"{source}:{line}: reference {key!r} is never cited; cite it or remove it"
+            )
+    headings = [s.heading for s in topic.sections]
+    for s, heading in enumerate(headings):
+        if headings.index(heading) != s:
+            line = lines.get(("sections", s, "heading"), 1)
+            problems.append(f"{source}:{line}: heading {heading!r} is used twice")
+    return problems
+
+
+def topic_path(name: str) -> Path:
+    """The source file of topic ``name``."""
+    return TOPICS_DIR / f"{name}.yaml"
+
+
+def available_topics() -> list[str]:
+    """Names of the packaged topics, sorted."""
+    return sorted(p.stem for p in TOPICS_DIR.glob("*.yaml"))
+
+
+@functools.cache
+def load_topic(name: str) -> Topic:
+    """Load, validate and cache the packaged topic ``name``."""
+    path = topic_path(name)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ContentError(f"{path}: cannot read topic file ({exc.strerror})") from None
+    topic = parse_topic(data, str(path))
+    if topic.id != name:
+        raise ContentError(f"{path}:1: id {topic.id!r} must match the file name {name!r}")
+    return topic
+
+
+def _comment(path: Path_, topic: Topic) -> str:
+    """Tell the translator where a string sits in the leaflet."""
+    head = path[0]
+    if head == "sections":
+        section = topic.sections[int(path[1])]
+        if path[2] == "heading":
+            return f"{topic.id}: section heading"
+        return f"{topic.id}: {path[4]} in section '{section.heading}'"
+    if head == "faq":
+        return f"{topic.id}: {path[2]} in the 'common questions' section"
+    return {
+        "title": f"{topic.id}: leaflet title",
+        "summary": f"{topic.id}: short summary under the title",
+        "questions": f"{topic.id}: item in the 'questions to ask your doctor' box",
+        "contact_doctor": f"{topic.id}: item in the 'when to contact your doctor' box",
+    }[str(head)]
+
+
+CITATION_NOTE = "Keep every [@key] citation marker exactly as it is."
+
+
+def extract_topic(
+    fileobj: IO[bytes], keywords: object, comment_tags: object, options: dict[str, str]
+) -> Iterator[tuple[int, None, str, list[str]]]:
+    """Babel extractor for topic YAML: yields (line, None, message, comments)."""
+    source = getattr(fileobj, "name", "<topic>")
+    topic, lines = _parse(fileobj.read(), str(source))
+    for path, text in topic.texts():
+        comments = [_comment(path, topic)]
+        if cited_keys(text):
+            comments.append(CITATION_NOTE)
+        yield _line_for(path, lines), None, text, comments

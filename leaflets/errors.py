@@ -1,0 +1,27 @@
+"""User-facing errors: one clear line each, never a traceback."""
+
+from __future__ import annotations
+
+import click
+
+
+class LeafletsError(click.ClickException):
+    """A mistake in input or environment the user can fix; exit status 1."""
+
+    exit_code = 1
+
+
+class ContentError(LeafletsError):
+    """A topic file is malformed or inconsistent."""
+
+
+class CatalogError(LeafletsError):
+    """A translation catalog is missing, broken or incomplete."""
+
+
+class RenderError(LeafletsError):
+    """A leaflet could not be rendered safely (blocked URL, missing glyph...)."""
+
+
+class UsageError(click.UsageError):
+    """An unknown topic or language on the command line; exit status 2."""

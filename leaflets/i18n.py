@@ -1,0 +1,175 @@
+"""Languages, catalogs and completeness: a leaflet is never printed half-translated."""
+
+from __future__ import annotations
+
+import functools
+import gettext
+import io
+import os
+import tempfile
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from babel import Locale, UnknownLocaleError
+from babel.messages.catalog import Catalog
+from babel.messages.extract import extract
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import PoFileError, read_po
+
+from leaflets.content import extract_topic, topic_path
+from leaflets.errors import CatalogError, UsageError
+from leaflets.models import cited_keys
+from leaflets.paths import DOMAIN, TEMPLATES_DIR, TRANSLATIONS_DIR
+
+SOURCE_LANGUAGE = "en"
+#: The Jinja2 extraction options; run time uses the same ``trimmed`` policy (design notes).
+JINJA_OPTIONS = {"trimmed": "true", "silent": "false"}
+
+
+def available_languages() -> list[str]:
+    """English plus every language with a catalog folder, sorted."""
+    found = {p.parent.parent.name for p in TRANSLATIONS_DIR.glob(f"*/LC_MESSAGES/{DOMAIN}.po")}
+    return [SOURCE_LANGUAGE, *sorted(found - {SOURCE_LANGUAGE})]
+
+
+def native_name(lang: str) -> str:
+    """The language's name in itself, from Babel's CLDR data."""
+    try:
+        name = Locale.parse(lang).get_display_name(lang) or lang
+    except (ValueError, UnknownLocaleError):
+        return lang
+    return name[:1].upper() + name[1:]
+
+
+def parse_language(code: str) -> str:
+    """Map a user's language code (BCP 47 or POSIX, any case) to a catalog name."""
+    wanted = code.strip().replace("-", "_").lower()
+    for lang in available_languages():
+        if lang.lower() == wanted:
+            return lang
+    valid = ", ".join(f"{lang} ({native_name(lang)})" for lang in available_languages())
+    raise UsageError(f"unknown language {code!r}; choose one of: {valid}")
+
+
+def po_path(lang: str) -> Path:
+    """The catalog a translator edits."""
+    return TRANSLATIONS_DIR / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
+
+
+def load_po(lang: str) -> Catalog:
+    """Read a language's PO catalog; a missing or broken file is a CatalogError."""
+    path = po_path(lang)
+    try:
+        with path.open("rb") as fh:
+            return read_po(fh, locale=lang, abort_invalid=True)
+    except FileNotFoundError:
+        raise CatalogError(
+            f"{path}: no catalog for {lang!r}; create it with 'pybabel init' (see README)"
+        ) from None
+    except PoFileError as exc:
+        raise CatalogError(f"{path}: {exc}") from None
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise CatalogError(f"{path}: cannot read catalog: {exc}") from None
+
+
+def _compile(lang: str) -> bytes:
+    """Compile the PO catalog to MO bytes; fuzzy entries are left out, never used."""
+    buffer = io.BytesIO()
+    write_mo(buffer, load_po(lang), use_fuzzy=False)
+    return buffer.getvalue()
+
+
+def compile_catalog(lang: str) -> gettext.GNUTranslations:
+    """Return the language's translations, recompiling the .mo when missing or outdated."""
+    po = po_path(lang)
+    mo = po.with_suffix(".mo")
+    if not po.is_file():
+        raise CatalogError(f"{po}: no catalog for {lang!r}; see 'How to add a translation'")
+    if mo.is_file() and mo.stat().st_mtime >= po.stat().st_mtime:
+        data = mo.read_bytes()
+    else:
+        data = _compile(lang)
+        try:
+            fd, tmp = tempfile.mkstemp(dir=mo.parent, prefix=".mo-")
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+            os.replace(tmp, mo)
+        except OSError:
+            pass  # A read-only install still works: the catalog is used from memory.
+    return gettext.GNUTranslations(io.BytesIO(data))
+
+
+@dataclass(frozen=True)
+class Message:
+    """A string a leaflet needs, with where it comes from."""
+
+    msgid: str
+    source: str
+    line: int
+
+
+@functools.cache
+def interface_messages() -> tuple[Message, ...]:
+    """Every translatable string of the templates."""
+    found: list[Message] = []
+    for template in sorted(TEMPLATES_DIR.rglob("*.j2")):
+        with template.open("rb") as fh:
+            for line, msg, _comments, _ctx in extract(
+                "jinja2", fh, options=JINJA_OPTIONS, comment_tags=("NOTE",)
+            ):
+                msgid = msg[0] if isinstance(msg, tuple) else msg
+                found.append(Message(msgid, str(template), line))
+    return tuple(found)
+
+
+@functools.cache
+def topic_messages(topic: str) -> tuple[Message, ...]:
+    """Every translatable string of a topic, as the Babel extractor sees it."""
+    path = topic_path(topic)
+    with path.open("rb") as fh:
+        return tuple(
+            Message(text, str(path), line) for line, _, text, _ in extract_topic(fh, (), (), {})
+        )
+
+
+def leaflet_messages(topic: str) -> list[Message]:
+    """The strings one leaflet needs: its topic's and the templates'."""
+    return [*topic_messages(topic), *interface_messages()]
+
+
+@dataclass(frozen=True)
+class Gap:
+    """A needed string that the catalog cannot supply."""
+
+    message: Message
+    status: str  # "untranslated", "fuzzy" or what is wrong with the translation
+
+
+def find_gaps(catalog: Catalog, messages: Iterable[Message]) -> list[Gap]:
+    """The needed strings that are untranslated or fuzzy in ``catalog``."""
+    gaps: list[Gap] = []
+    seen: set[str] = set()
+    for message in messages:
+        if message.msgid in seen:
+            continue
+        seen.add(message.msgid)
+        entry = catalog.get(message.msgid)
+        if entry is None or not entry.string:
+            gaps.append(Gap(message, "untranslated"))
+        elif entry.fuzzy:
+            gaps.append(Gap(message, "fuzzy"))
+        elif sorted(cited_keys(entry.string)) != sorted(cited_keys(message.msgid)):
+            gaps.append(Gap(message, "citation markers differ from the English"))
+    return gaps
+
+
+def completeness(lang: str, topics: Iterable[str]) -> float:
+    """The share of needed strings the catalog translates, over all ``topics`` (0.0 to 1.0)."""
+    if lang == SOURCE_LANGUAGE:
+        return 1.0
+    messages = {m.msgid: m for t in topics for m in leaflet_messages(t)}
+    if not messages:
+        return 1.0
+    gaps = find_gaps(load_po(lang), messages.values())
+    return 1 - len(gaps) / len(messages)

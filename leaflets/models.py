@@ -1,0 +1,144 @@
+"""Strict data models for topics and brands; later stages never see raw dicts."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterator
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+KEY_PATTERN = r"^[a-z][a-z0-9_-]*$"
+Key = Annotated[str, StringConstraints(pattern=KEY_PATTERN, max_length=64)]
+# Generous but bounded: a paragraph longer than this is a mistake, not prose.
+Text = Annotated[str, StringConstraints(min_length=1, max_length=2000)]
+Url = Annotated[str, StringConstraints(pattern=r"^https://[^\s<>\"']+$", max_length=500)]
+
+#: A citation such as ``[@sickles1986]`` or ``[@bell2023; @macmillan]``.
+CITATION_RE = re.compile(r"\[@([a-z][a-z0-9_-]*(?:\s*;\s*@[a-z][a-z0-9_-]*)*)\]")
+
+
+def cited_keys(text: str) -> list[str]:
+    """Return the reference keys cited in ``text``, in order of appearance."""
+    keys: list[str] = []
+    for match in CITATION_RE.finditer(text):
+        keys.extend(part.strip().lstrip("@") for part in match.group(1).split(";"))
+    return keys
+
+
+class Strict(BaseModel):
+    """Unknown keys and silent type coercion are errors."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+class Block(Strict):
+    """One block of a section: exactly one of paragraph, bullets or callout."""
+
+    paragraph: Text | None = None
+    bullets: Annotated[list[Text], Field(min_length=1)] | None = None
+    callout: Text | None = None
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> Block:
+        given = [name for name in ("paragraph", "bullets", "callout") if getattr(self, name)]
+        if len(given) != 1:
+            raise ValueError("a block needs exactly one of: paragraph, bullets, callout")
+        return self
+
+    @property
+    def kind(self) -> str:
+        """The block's kind: ``paragraph``, ``bullets`` or ``callout``."""
+        return "bullets" if self.bullets else "callout" if self.callout else "paragraph"
+
+
+class Section(Strict):
+    """A heading and its ordered blocks."""
+
+    heading: Text
+    blocks: Annotated[list[Block], Field(min_length=1)]
+
+
+class Faq(Strict):
+    """A common question and its short answer."""
+
+    question: Text
+    answer: Text
+
+
+class Reference(Strict):
+    """A confirmed source, cited in the text by its key."""
+
+    key: Key
+    citation: Text
+    url: Url | None = None
+
+
+class Topic(Strict):
+    """One leaflet's English source content."""
+
+    id: Key
+    title: Text
+    summary: Text
+    reviewed: dt.date
+    next_review: dt.date
+    sections: Annotated[list[Section], Field(min_length=1)]
+    faq: list[Faq] = []
+    questions: Annotated[list[Text], Field(min_length=1)]
+    contact_doctor: Annotated[list[Text], Field(min_length=1)]
+    references: Annotated[list[Reference], Field(min_length=1)]
+
+    @model_validator(mode="after")
+    def _review_order(self) -> Topic:
+        if self.next_review <= self.reviewed:
+            raise ValueError("next_review must be after reviewed")
+        return self
+
+    def texts(self) -> Iterator[tuple[tuple[str | int, ...], str]]:
+        """Yield ``(path, text)`` for every translatable string, in reading order."""
+        yield ("title",), self.title
+        yield ("summary",), self.summary
+        for s, section in enumerate(self.sections):
+            yield ("sections", s, "heading"), section.heading
+            for b, block in enumerate(section.blocks):
+                base = ("sections", s, "blocks", b)
+                if block.paragraph:
+                    yield (*base, "paragraph"), block.paragraph
+                elif block.callout:
+                    yield (*base, "callout"), block.callout
+                else:
+                    for i, item in enumerate(block.bullets or []):
+                        yield (*base, "bullets", i), item
+        for i, faq in enumerate(self.faq):
+            yield ("faq", i, "question"), faq.question
+            yield ("faq", i, "answer"), faq.answer
+        for i, item in enumerate(self.questions):
+            yield ("questions", i), item
+        for i, item in enumerate(self.contact_doctor):
+            yield ("contact_doctor", i), item
+
+    def citation_numbers(self) -> dict[str, int]:
+        """Number references in order of first citation in the English source."""
+        numbers: dict[str, int] = {}
+        for _, text in self.texts():
+            for key in cited_keys(text):
+                numbers.setdefault(key, len(numbers) + 1)
+        return numbers
+
+    def numbered_references(self) -> list[tuple[int, Reference]]:
+        """The references sorted by their citation number."""
+        numbers = self.citation_numbers()
+        return sorted(((numbers[r.key], r) for r in self.references), key=lambda p: p[0])
+
+
+class Brand(Strict):
+    """The clinic whose identity a leaflet carries."""
+
+    name: Text
+    department: Text | None = None
+    logo: str | None = None
+    address: Text | None = None
+    phone: Text | None = None
+    email: Text | None = None
+    website: Url | None = None
