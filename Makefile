@@ -1,0 +1,52 @@
+# leaflets: `make build` then `make test` on a fresh Debian 12+ machine with Python 3.11+.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+# System libraries WeasyPrint needs: Pango for text layout, HarfBuzz subset for fast font subsetting.
+SYSTEM_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0
+
+.PHONY: build test check pot sysdeps clean
+
+build: $(STAMP)
+	$(BIN)/leaflets build
+
+test: $(STAMP)
+	$(BIN)/pytest
+
+check: $(STAMP)
+	$(BIN)/ruff check leaflets tests
+	$(BIN)/ruff format --check leaflets tests
+	$(BIN)/mypy
+
+# Re-extract every translatable string into translations/messages.pot.
+pot: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg -c NOTE: --sort-by-file --project leaflets --copyright-holder "leaflets contributors" \
+	  -o translations/messages.pot .
+
+sysdeps:
+	@command -v dpkg-query >/dev/null || { echo "not a Debian system: install Pango >= 1.44 and HarfBuzz yourself"; exit 0; }; \
+	missing=""; \
+	for pkg in $(SYSTEM_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$pkg 2>/dev/null | grep -q "ok installed" || missing="$$missing $$pkg"; \
+	done; \
+	if [ -z "$$missing" ]; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ]; then \
+	  echo "installing system libraries:$$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	else \
+	  echo "missing system libraries:$$missing"; \
+	  echo "run this, then make again:  sudo apt-get install -y$$missing"; \
+	  exit 1; \
+	fi
+
+$(STAMP): pyproject.toml | sysdeps
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
+	  { echo "leaflets needs Python 3.11 or newer; set PYTHON=python3.x"; exit 1; }
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+clean:
+	rm -rf output $(VENV) translations/*/LC_MESSAGES/*.mo
