@@ -21,6 +21,7 @@ from leaflets.i18n import (
     load_po,
     po_path,
 )
+from leaflets.models import Topic
 from leaflets.pdf import write_pdf
 from leaflets.render import Options, render_html
 
@@ -71,22 +72,46 @@ def _describe_gaps(job: Job, gaps: list[Gap]) -> str:
     return "\n".join(lines)
 
 
-def prepare_translations(job: Job, allow_incomplete: bool) -> tuple[gettext.NullTranslations, bool]:
-    """The translations for a leaflet and whether it must carry the DRAFT mark."""
+@dataclass(frozen=True)
+class Prepared:
+    """A leaflet whose content and translations have passed every gate."""
+
+    job: Job
+    topic: Topic
+    translations: gettext.NullTranslations
+    draft: bool
+
+
+def prepare(job: Job, allow_incomplete: bool = False) -> Prepared:
+    """Load and check one leaflet's inputs; refuse untranslated or fuzzy strings unless allowed."""
+    topic = load_topic(job.topic)
     if job.lang == SOURCE_LANGUAGE:
-        return gettext.NullTranslations(), False
+        return Prepared(job, topic, gettext.NullTranslations(), draft=False)
     gaps = find_gaps(load_po(job.lang), leaflet_messages(job.topic))
     if gaps and not allow_incomplete:
         raise CatalogError(_describe_gaps(job, gaps))
-    return compile_catalog(job.lang), bool(gaps)
+    return Prepared(job, topic, compile_catalog(job.lang), draft=bool(gaps))
 
 
-def render_pdf(job: Job, allow_incomplete: bool = False) -> bytes:
-    """Build one leaflet's PDF bytes, refusing incomplete translations unless allowed."""
-    topic = load_topic(job.topic)
-    translations, draft = prepare_translations(job, allow_incomplete)
-    html = render_html(topic, job.lang, translations, options=Options(draft=draft))
-    return write_pdf(html, label=job.label)
+def prepare_all(jobs: list[Job], allow_incomplete: bool = False) -> list[Prepared]:
+    """Check every leaflet before any is written; report all problems together."""
+    prepared, problems = [], []
+    for job in jobs:
+        try:
+            prepared.append(prepare(job, allow_incomplete))
+        except LeafletsError as exc:
+            problems.append(exc.message)
+    if problems:
+        raise LeafletsError("\n".join(dict.fromkeys(problems)))
+    return prepared
+
+
+def render_pdf(item: Prepared) -> bytes:
+    """Render one prepared leaflet to PDF bytes."""
+    html = render_html(
+        item.topic, item.job.lang, item.translations, options=Options(draft=item.draft)
+    )
+    return write_pdf(html, label=item.job.label)
 
 
 def write_atomic(path: Path, data: bytes) -> None:
@@ -108,9 +133,9 @@ def write_atomic(path: Path, data: bytes) -> None:
         raise LeafletsError(f"{path}: cannot write output ({exc.strerror})") from None
 
 
-def build_leaflet(job: Job, out_dir: Path, allow_incomplete: bool = False) -> Path:
+def build_leaflet(item: Prepared, out_dir: Path) -> Path:
     """Render one leaflet and write it atomically; return its path."""
-    pdf = render_pdf(job, allow_incomplete)
-    path = output_path(out_dir, job)
+    pdf = render_pdf(item)
+    path = output_path(out_dir, item.job)
     write_atomic(path, pdf)
     return path

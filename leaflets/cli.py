@@ -9,9 +9,9 @@ from pathlib import Path
 import click
 
 from leaflets import __version__
-from leaflets.build import Job, build_leaflet, default_languages
+from leaflets.build import Job, build_leaflet, default_languages, prepare_all
 from leaflets.content import available_topics, load_topic
-from leaflets.errors import LeafletsError, UsageError
+from leaflets.errors import UsageError
 from leaflets.i18n import available_languages, completeness, native_name, parse_language
 
 
@@ -35,15 +35,25 @@ def cli(ctx: click.Context, debug: bool) -> None:
 @cli.command()
 @click.argument("topics", nargs=-1, metavar="[TOPIC]...")
 @click.option(
-    "--lang", "-l", "langs", multiple=True, metavar="LANG",
+    "--lang",
+    "-l",
+    "langs",
+    multiple=True,
+    metavar="LANG",
     help="Language to build (repeatable). Default: English and every complete translation.",
 )
 @click.option(
-    "--output", "-o", "out_dir", type=click.Path(file_okay=False, path_type=Path),
-    default=Path("output"), show_default=True, help="Folder for the PDFs.",
+    "--output",
+    "-o",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("output"),
+    show_default=True,
+    help="Folder for the PDFs.",
 )
 @click.option(
-    "--allow-incomplete", is_flag=True,
+    "--allow-incomplete",
+    is_flag=True,
     help="Build leaflets with untranslated strings anyway, marked DRAFT on every page.",
 )
 def build(
@@ -57,13 +67,12 @@ def build(
         chosen, skipped = default_languages(names)
         for lang, share in skipped:
             click.echo(f"skipped {lang}: translation {share:.0%} complete", err=True)
-    for name in names:
-        load_topic(name)  # Validate every topic before writing anything.
-    for lang in chosen:
-        for name in names:
-            start = time.perf_counter()
-            path = build_leaflet(Job(name, lang), out_dir, allow_incomplete)
-            click.echo(f"{path}  ({time.perf_counter() - start:.2f} s)")
+    jobs = [Job(name, lang) for lang in chosen for name in names]
+    for item in prepare_all(jobs, allow_incomplete):
+        start = time.perf_counter()
+        path = build_leaflet(item, out_dir)
+        note = "  DRAFT: incomplete translation" if item.draft else ""
+        click.echo(f"{path}  ({time.perf_counter() - start:.2f} s){note}")
 
 
 @cli.command(name="list")
@@ -94,7 +103,7 @@ def main() -> None:
     except KeyboardInterrupt:
         click.echo("Interrupted.", err=True)
         sys.exit(130)
-    except Exception as exc:  # noqa: BLE001 - last line of defence against tracebacks
+    except Exception as exc:
         if debug:
             raise
         click.echo(f"Error: internal error: {exc} (rerun with --debug for details)", err=True)

@@ -57,7 +57,9 @@ def _parse(data: bytes, source: str) -> tuple[Topic, dict[Path_, int]]:
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise ContentError(f"{source}: not valid UTF-8 (byte {exc.start}); save it as UTF-8")
+        raise ContentError(
+            f"{source}: not valid UTF-8 (byte {exc.start}); save it as UTF-8"
+        ) from None
     loader = yaml.SafeLoader(text)
     try:
         node = loader.get_single_node()

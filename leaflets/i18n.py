@@ -155,7 +155,7 @@ def find_gaps(catalog: Catalog, messages: Iterable[Message]) -> list[Gap]:
             continue
         seen.add(message.msgid)
         entry = catalog.get(message.msgid)
-        if entry is None or not entry.string:
+        if entry is None or not entry.string or not isinstance(entry.string, str):
             gaps.append(Gap(message, "untranslated"))
         elif entry.fuzzy:
             gaps.append(Gap(message, "fuzzy"))

@@ -132,9 +132,7 @@ def write_pdf(html: str, *, label: str) -> bytes:
     font_config, sheets = _shared()
     fetcher = new_fetcher()
     with _captured_warnings() as captured:
-        document = wp.HTML(
-            string=html, base_url=TEMPLATES_DIR.as_uri() + "/", url_fetcher=fetcher
-        )
+        document = wp.HTML(string=html, base_url=TEMPLATES_DIR.as_uri() + "/", url_fetcher=fetcher)
         pdf: bytes = document.write_pdf(
             stylesheets=sheets, font_config=font_config, pdf_variant="pdf/ua-1"
         )
@@ -143,7 +141,9 @@ def write_pdf(html: str, *, label: str) -> bytes:
             f"{label}: refused to load {fetcher.blocked[0]} (only the package's own assets "
             "may be loaded); remove that markup from the catalog or template"
         )
-    missing = sorted({str(r.args[0]) for r in captured.records if "notdef" in str(r.msg)})
+    missing = sorted(
+        {str(r.args[0]) for r in captured.records if "notdef" in str(r.msg) and r.args}  # type: ignore[index]
+    )
     if missing:
         codes = ", ".join(f"{c!r} U+{ord(c):04X}" for c in missing)
         raise RenderError(f"{label}: the fonts have no glyph for {codes}")

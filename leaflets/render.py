@@ -66,7 +66,8 @@ def _content_filter(
 
     def link(match: object) -> str:
         keys = [k.strip().lstrip("@") for k in match.group(1).split(";")]  # type: ignore[attr-defined]
-        refs = ", ".join(f'<a href="#ref-{numbers[k]}">{numbers[k]}</a>' for k in keys)
+        cited = sorted({numbers[k] for k in keys})
+        refs = ", ".join(f'<a href="#ref-{n}">{n}</a>' for n in cited)
         return f'<span class="cite">[{refs}]</span>'
 
     def content(text: str) -> Markup:
