@@ -1,0 +1,82 @@
+"""Shared fixtures: built PDFs, scratch copies of catalogs and topics, PDF readers."""
+
+from __future__ import annotations
+
+import io
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from babel.messages.pofile import read_po, write_po
+from click.testing import CliRunner
+from pypdf import PdfReader
+
+from leaflets import content, i18n
+from leaflets.cli import cli
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def pdf_text(path: Path | bytes) -> str:
+    """All text of a PDF, page after page."""
+    reader = PdfReader(path if isinstance(path, Path) else io.BytesIO(path))
+    return "\n".join(page.extract_text() for page in reader.pages)
+
+
+def squash(text: str) -> str:
+    """Text without any whitespace, so line breaks in the PDF do not matter."""
+    return "".join(text.split())
+
+
+def edit_po(po: Path, msgid: str, msgstr: str | None = None, fuzzy: bool | None = None) -> None:
+    """Change one entry of a PO file in place."""
+    with po.open("rb") as fh:
+        catalog = read_po(fh)
+    entry = catalog[msgid]
+    assert entry is not None, msgid
+    if msgstr is not None:
+        entry.string = msgstr
+    if fuzzy is not None:
+        if fuzzy:
+            entry.flags.add("fuzzy")
+        else:
+            entry.flags.discard("fuzzy")
+    with po.open("wb") as fh:
+        write_po(fh, catalog)
+
+
+def run(*args: str) -> object:
+    """Invoke the CLI in-process."""
+    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
+
+
+@pytest.fixture(scope="session")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """English and Spanish leaflets of both topics, built once per test session."""
+    out = tmp_path_factory.mktemp("output")
+    result = CliRunner().invoke(cli, ["build", "-l", "en", "-l", "es", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    return out
+
+
+@pytest.fixture
+def catalogs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A scratch copy of translations/ that tests may break."""
+    root = tmp_path / "translations"
+    shutil.copytree(i18n.TRANSLATIONS_DIR, root, ignore=shutil.ignore_patterns("*.mo"))
+    monkeypatch.setattr(i18n, "TRANSLATIONS_DIR", root)
+    return root
+
+
+@pytest.fixture
+def topics_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """A scratch copy of the packaged topics that tests may break."""
+    folder = tmp_path / "topics"
+    shutil.copytree(content.TOPICS_DIR, folder)
+    monkeypatch.setattr(content, "TOPICS_DIR", folder)
+    content.load_topic.cache_clear()
+    i18n.topic_messages.cache_clear()
+    yield folder
+    content.load_topic.cache_clear()
+    i18n.topic_messages.cache_clear()

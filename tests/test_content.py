@@ -1,0 +1,163 @@
+"""Topic loading: strict validation with file and line, citations, and the English text itself."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from leaflets.content import available_topics, load_topic, parse_topic
+from leaflets.errors import ContentError
+from leaflets.models import CITATION_RE
+
+VALID = """\
+id: demo
+title: Demo
+summary: A short summary [@a].
+reviewed: 2026-01-01
+next_review: 2027-01-01
+sections:
+  - heading: First
+    blocks:
+      - paragraph: Some text [@b; @a].
+      - bullets:
+          - One
+      - callout: Careful.
+questions:
+  - Ask?
+contact_doctor:
+  - Call.
+references:
+  - key: a
+    citation: Source A.
+  - key: b
+    citation: Source B.
+    url: https://example.org/b
+"""
+
+
+def test_valid_topic_loads_and_numbers_citations_in_order_of_first_use() -> None:
+    topic = parse_topic(VALID.encode(), "demo.yaml")
+    assert topic.citation_numbers() == {"a": 1, "b": 2}
+    assert [(n, r.key) for n, r in topic.numbered_references()] == [(1, "a"), (2, "b")]
+
+
+@pytest.mark.parametrize(
+    ("change", "line", "words"),
+    [
+        (("title: Demo", "title: Demo\ncolour: red"), 3, "unknown key"),
+        (("title: Demo", "title: 12"), 2, "title"),
+        (("summary: A short summary [@a].\n", ""), 1, "summary: required key is missing"),
+        (("Some text [@b; @a]", "Some text [@b; @zz]"), 9, "cites [@zz]"),
+        (
+            ("references:\n", "references:\n  - key: c\n    citation: C.\n"),
+            18,
+            "'c' is never cited",
+        ),
+        (
+            ("      - callout: Careful.", "      - callout: Careful.\n        paragraph: x"),
+            12,
+            "exactly one of",
+        ),
+        (("next_review: 2027-01-01", "next_review: 2025-01-01"), 1, "after reviewed"),
+        (("title: Demo", "title: Demo\ntitle: Again"), 3, "duplicate key 'title'"),
+        (("  - Ask?", "  - Ask? [@Not a key]"), 14, "malformed citation"),
+        (("    blocks:\n", "    blocks: [\n"), 9, "YAML syntax error"),
+        (("url: https://example.org/b", "url: file:///etc/passwd"), 22, "url"),
+    ],
+)
+def test_bad_topic_names_file_and_line(change: tuple[str, str], line: int, words: str) -> None:
+    text = VALID.replace(*change, 1)
+    assert text != VALID
+    with pytest.raises(ContentError) as err:
+        parse_topic(text.encode(), "topics/demo.yaml")
+    message = err.value.message
+    assert f"topics/demo.yaml:{line}:" in message, message
+    assert words in message
+
+
+def test_invalid_utf8_and_oversized_files_are_refused() -> None:
+    with pytest.raises(ContentError, match="not valid UTF-8"):
+        parse_topic(VALID.encode().replace(b"Demo", b"D\xffmo"), "demo.yaml")
+    with pytest.raises(ContentError, match="larger than"):
+        parse_topic(VALID.encode() + b"#" * 300_000, "demo.yaml")
+
+
+def test_topic_id_must_match_file_name(topics_dir) -> None:  # type: ignore[no-untyped-def]
+    (topics_dir / "demo.yaml").write_text(VALID.replace("id: demo", "id: other"))
+    with pytest.raises(ContentError, match="must match the file name"):
+        load_topic("demo")
+
+
+# --- The English content itself -------------------------------------------------------------
+
+TOPICS = available_topics()
+
+
+def _sentences(text: str) -> list[str]:
+    plain = CITATION_RE.sub("", text)
+    return [s for s in re.split(r"(?<=[.?!:])\s+", plain) if s.strip()]
+
+
+def _all_text(name: str) -> str:
+    return " ".join(text for _, text in load_topic(name).texts())
+
+
+def test_both_first_topics_exist() -> None:
+    assert {"breast", "prostate"} <= set(TOPICS)
+
+
+@pytest.mark.parametrize("name", TOPICS)
+def test_sentences_are_short(name: str) -> None:
+    for _, text in load_topic(name).texts():
+        for sentence in _sentences(text):
+            assert len(sentence.split()) < 20, sentence
+
+
+@pytest.mark.parametrize(
+    ("name", "terms"),
+    [
+        ("breast", ["A mammogram is", "Benign means", "A biopsy means", "A radiologist is"]),
+        ("prostate", ["The prostate is", "TRUS (transrectal ultrasound)", "CT scan: a scan"]),
+    ],
+)
+def test_key_terms_are_explained(name: str, terms: list[str]) -> None:
+    text = " ".join(_all_text(name).split())
+    for term in terms:
+        assert term in text
+
+
+#: The worst of the brief's flagged claims (section 3), as patterns that must never appear.
+FLAGGED = {
+    "F1/F2 macro as small or irregular": r"macrocalcifications?[^.]*(0\.5|irregular)",
+    "F3 typos": r"bacrocalc|microcalici|milke|partiles",
+    "F4 breast-cancer risk list": r"heavy breasts|contraceptive|alcohol|BRCA",
+    "F5 symptoms": r"calcifications?[^.]*cause[^.]*(lump|discharge)",
+    "F6 FNA": r"fine[- ]needle",
+    "F7 ultrasound tells benign": r"(ultrasound|MRI)[^.]*(differentiate|tell)[^.]*benign",
+    "F10 progesterone": r"progesterone|hormone cream",
+    "F11 dermatitis": r"dermatitis",
+    "F14 annual screening": r"\bannual|every year",
+    "F15 marketing": r"book online|call 1-|\(877\)|newsletter",
+    "F16 TRUS non-invasive": r"non-?invasive",
+    "F18 MRI helps": r"MRI[^.]*(helps|useful|good)",
+    "F19 injuries cause prostate stones": r"injur[^.]*prostate|prostate[^.]*injur",
+    "F20 antibiotics as treatment": r"antibiotics (can|will) (treat|help)",
+    "F21 ensure": r"\bensures?\b|guarantee",
+}
+
+
+@pytest.mark.parametrize("name", TOPICS)
+@pytest.mark.parametrize("claim", sorted(FLAGGED))
+def test_flagged_claims_never_appear(name: str, claim: str) -> None:
+    assert not re.search(FLAGGED[claim], _all_text(name), re.IGNORECASE)
+
+
+@pytest.mark.parametrize("name", TOPICS)
+def test_every_section_paragraph_cites_or_gives_advice(name: str) -> None:
+    # A medical statement needs a source; uncited paragraphs may only give advice.
+    advice = re.compile(r"ask your doctor|tell your doctor|care team|talk to your doctor", re.I)
+    topic = load_topic(name)
+    for path, text in topic.texts():
+        if path[0] == "sections" and path[-1] in ("paragraph", "callout"):
+            assert CITATION_RE.search(text) or advice.search(text), text

@@ -1,0 +1,127 @@
+"""Catalogs: extraction, language codes, completeness gates, compiled .mo files."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from babel.messages.extract import extract, extract_from_dir
+from babel.messages.frontend import parse_mapping_cfg
+from babel.messages.pofile import read_po
+
+from conftest import ROOT, edit_po
+from leaflets.content import available_topics, load_topic, topic_path
+from leaflets.errors import CatalogError, UsageError
+from leaflets.i18n import (
+    compile_catalog,
+    find_gaps,
+    interface_messages,
+    leaflet_messages,
+    load_po,
+    native_name,
+    parse_language,
+    po_path,
+)
+
+
+def _extract_project() -> dict[str, list[str]]:
+    """Run Babel's extraction over the project with babel.cfg, as `make pot` does."""
+    with (ROOT / "babel.cfg").open() as fh:
+        method_map, options_map = parse_mapping_cfg(fh)
+    found: dict[str, list[str]] = {}
+    for _file, _line, message, comments, _ctx in extract_from_dir(
+        str(ROOT), method_map, options_map, comment_tags=("NOTE:",)
+    ):
+        found.setdefault(str(message), []).extend(comments)
+    return found
+
+
+def test_extraction_finds_every_content_and_template_string() -> None:
+    found = _extract_project()
+    for name in available_topics():
+        for _path, text in load_topic(name).texts():
+            assert text in found, text
+            assert found[text], f"no translator comment for {text!r}"
+    for message in interface_messages():
+        assert message.msgid in found
+    assert any("Keep both placeholders" in c for c in found["Page %(page)s of %(pages)s"])
+
+
+def test_topic_extractor_is_registered_as_babel_entry_point() -> None:
+    with topic_path("breast").open("rb") as fh:
+        messages = list(extract("leaflets_topic", fh))
+    assert messages[0][1] == load_topic("breast").title
+    assert messages[0][0] == 5  # the title's line in breast.yaml
+
+
+def test_committed_template_is_up_to_date() -> None:
+    with (ROOT / "translations" / "messages.pot").open("rb") as fh:
+        pot = {m.id for m in read_po(fh) if m.id}
+    missing = set(_extract_project()) - pot
+    assert not missing, f"run `make pot`: {sorted(missing)[:3]}"
+
+
+@pytest.mark.parametrize("code", ["es", "ES", "es-", "Es"])
+def test_language_codes_are_case_insensitive(code: str) -> None:
+    if code == "es-":
+        with pytest.raises(UsageError):
+            parse_language(code)
+    else:
+        assert parse_language(code) == "es"
+
+
+def test_unknown_language_lists_valid_ones_with_native_names() -> None:
+    with pytest.raises(UsageError) as err:
+        parse_language("xx")
+    assert "es (Español)" in err.value.message
+    assert "en (English)" in err.value.message
+    assert native_name("es") == "Español"
+
+
+def test_missing_catalog_is_an_error(catalogs: Path) -> None:
+    with pytest.raises(CatalogError, match="no catalog for 'fr'"):
+        load_po("fr")
+    with pytest.raises(CatalogError, match="no catalog"):
+        compile_catalog("fr")
+
+
+def test_broken_catalog_names_the_file(catalogs: Path) -> None:
+    po_path("es").write_text('msgid "x"\nthis is not a PO line\n', encoding="utf-8")
+    with pytest.raises(CatalogError, match=r"messages\.po"):
+        load_po("es")
+
+
+@pytest.mark.parametrize("name", available_topics())
+def test_spanish_catalog_is_complete(name: str) -> None:
+    assert find_gaps(load_po("es"), leaflet_messages(name)) == []
+
+
+def test_spanish_catalog_has_no_fuzzy_and_keeps_placeholders() -> None:
+    catalog = load_po("es")
+    assert not catalog.fuzzy
+    for entry in catalog:
+        if entry.id:
+            assert not entry.fuzzy, entry.id
+            for token in ("%(date)s", "%(page)s", "%(pages)s", "%(reviewed)s"):
+                assert (token in entry.id) == (token in entry.string), entry.id
+
+
+def test_fuzzy_and_changed_citations_are_gaps(catalogs: Path) -> None:
+    title = load_topic("breast").title
+    edit_po(po_path("es"), title, fuzzy=True)
+    cited = next(t for _, t in load_topic("breast").texts() if "[@macmillan]" in t)
+    edit_po(po_path("es"), cited, msgstr="Texto sin cita.")
+    gaps = {g.message.msgid: g.status for g in find_gaps(load_po("es"), leaflet_messages("breast"))}
+    assert gaps == {title: "fuzzy", cited: "citation markers differ from the English"}
+
+
+def test_mo_is_compiled_when_missing_or_older_and_leaves_out_fuzzy(catalogs: Path) -> None:
+    mo = po_path("es").with_suffix(".mo")
+    assert not mo.exists()
+    title = load_topic("breast").title
+    assert compile_catalog("es").gettext(title) != title
+    assert mo.is_file()
+    edit_po(po_path("es"), title, fuzzy=True)
+    os.utime(mo, (0, 0))  # the .po is now newer than the .mo
+    assert compile_catalog("es").gettext(title) == title

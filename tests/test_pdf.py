@@ -1,0 +1,159 @@
+"""The PDFs themselves: language, text, references, fonts, pages, safety, determinism."""
+
+from __future__ import annotations
+
+import io
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+
+from conftest import ROOT, edit_po, pdf_text, run, squash
+from leaflets.content import available_topics, load_topic
+from leaflets.errors import RenderError
+from leaflets.i18n import compile_catalog, interface_messages, po_path
+from leaflets.models import CITATION_RE
+from leaflets.pdf import write_pdf
+
+TOPICS = available_topics()
+
+
+def _reader(path: Path) -> PdfReader:
+    return PdfReader(path)
+
+
+@pytest.mark.parametrize("lang", ["en", "es"])
+@pytest.mark.parametrize("name", TOPICS)
+def test_pdf_language_pages_and_fonts(built: Path, lang: str, name: str) -> None:
+    reader = _reader(built / lang / f"{name}.pdf")
+    assert reader.trailer["/Root"]["/Lang"] == lang
+    assert "/StructTreeRoot" in reader.trailer["/Root"]  # tagged PDF
+    assert 2 <= len(reader.pages) <= 4
+    box = reader.pages[0].mediabox
+    assert (round(box.width), round(box.height)) == (595, 842)  # A4
+    fonts = set()
+    for page in reader.pages:
+        for font in page["/Resources"]["/Font"].values():
+            fonts.add(str(font.get_object()["/BaseFont"]).split("+")[-1])
+    assert fonts and all(f.startswith("Leaflet-Sans") for f in fonts), fonts
+
+
+@pytest.mark.parametrize("name", TOPICS)
+def test_spanish_pdf_is_spanish_throughout(built: Path, name: str) -> None:
+    topic = load_topic(name)
+    spanish = compile_catalog("es")
+    text = pdf_text(built / "es" / f"{name}.pdf")
+    flat = squash(text)
+    tr = lambda s: squash(CITATION_RE.sub("", spanish.gettext(s)))  # noqa: E731
+    assert tr(topic.title) in flat
+    for section in topic.sections:
+        assert tr(section.heading) in flat
+    for message in interface_messages():
+        if "%(" not in message.msgid and "DRAFT" not in message.msgid:
+            assert tr(message.msgid) in flat, message.msgid
+    # No English sentence of the English leaflet (content or template) is left.
+    english = [t for _, t in topic.texts()] + [m.msgid for m in interface_messages()]
+    for source in english:
+        for sentence in CITATION_RE.sub("", source).split(". "):
+            if len(sentence.split()) >= 4:
+                assert squash(sentence) not in flat, sentence
+    assert "Página1de" in flat
+
+
+@pytest.mark.parametrize("lang", ["en", "es"])
+@pytest.mark.parametrize("name", TOPICS)
+def test_references_are_numbered_in_order_of_first_citation(
+    built: Path, lang: str, name: str
+) -> None:
+    topic = load_topic(name)
+    flat = squash(pdf_text(built / lang / f"{name}.pdf"))
+    refs = flat[
+        flat.rindex(
+            squash(compile_catalog("es").gettext("References")) if lang == "es" else "References"
+        ) :
+    ]
+    position = -1
+    for number, ref in topic.numbered_references():
+        entry = f"{number}.{squash(ref.citation)[:30]}"
+        assert entry in refs, entry
+        assert refs.index(entry) > position
+        position = refs.index(entry)
+    assert "[1]" in flat and f"[{len(topic.references)}" in flat.replace(",", "[")
+
+
+def test_review_date_is_formatted_for_the_locale(built: Path) -> None:
+    assert "22denoviembrede2026" in squash(pdf_text(built / "es" / "breast.pdf"))
+    assert "November22,2026" in squash(pdf_text(built / "en" / "breast.pdf"))
+
+
+def test_two_builds_are_byte_identical(built: Path, tmp_path: Path) -> None:
+    # A second build in a fresh process, through `python -m leaflets`.
+    subprocess.run(
+        [sys.executable, "-m", "leaflets", "build", "-l", "es", "breast", "-o", str(tmp_path)],
+        check=True,
+        cwd=ROOT,
+        capture_output=True,
+    )
+    assert (tmp_path / "es" / "breast.pdf").read_bytes() == (
+        built / "es" / "breast.pdf"
+    ).read_bytes()
+
+
+HOSTILE = [
+    '<img src="file:///etc/hostname">',
+    '<link rel="attachment" href="file:///etc/hostname">',
+    '<link rel="stylesheet" href="file:///etc/hostname">',
+    "<style>@import url(file:///etc/hostname);</style>",
+    '<img src="http://127.0.0.1:9/x.png">',
+]
+
+
+@pytest.mark.parametrize("markup", HOSTILE)
+def test_template_string_cannot_load_local_files_or_network(
+    catalogs: Path, tmp_path: Path, markup: str
+) -> None:
+    edit_po(po_path("es"), "References", msgstr=f"Referencias{markup}")
+    result = run("build", "-l", "es", "breast", "-o", str(tmp_path / "out"))
+    assert result.exit_code == 1
+    assert "refused to load" in result.output
+    assert not list((tmp_path / "out").rglob("*.pdf"))
+
+
+@pytest.mark.parametrize("markup", HOSTILE[:3])
+def test_content_translation_is_text_never_markup(
+    catalogs: Path, tmp_path: Path, markup: str
+) -> None:
+    title = load_topic("breast").title
+    edit_po(po_path("es"), title, msgstr=f"Calcificaciones {markup}")
+    result = run("build", "-l", "es", "breast", "-o", str(tmp_path))
+    assert result.exit_code == 0, result.output
+    pdf = (tmp_path / "es" / "breast.pdf").read_bytes()
+    assert squash(markup) in squash(pdf_text(pdf))  # shown literally
+    assert b"/EmbeddedFile" not in pdf
+
+
+def test_attachment_from_outside_is_refused_and_nothing_embedded() -> None:
+    hostname = Path("/etc/hostname").read_text().strip()
+    html = '<html lang="en"><title>t</title><link rel="attachment" href="file:///etc/hostname"><p>x'
+    with pytest.raises(RenderError, match="refused to load file:///etc/hostname"):
+        write_pdf(html, label="test")
+    ok = write_pdf('<html lang="en"><title>t</title><p>x', label="test")
+    assert b"/EmbeddedFile" not in ok and hostname.encode() not in ok
+
+
+def test_missing_glyph_is_a_build_error() -> None:
+    html = '<html lang="zh"><title>t</title><p>漢字</p>'
+    with pytest.raises(RenderError, match=re.escape("U+6F22")):
+        write_pdf(html, label="zh/test")
+
+
+def test_draft_mark_on_every_page_with_allow_incomplete(catalogs: Path, tmp_path: Path) -> None:
+    edit_po(po_path("es"), load_topic("breast").title, fuzzy=True)
+    result = run("build", "-l", "es", "breast", "-o", str(tmp_path), "--allow-incomplete")
+    assert result.exit_code == 0, result.output
+    reader = PdfReader(io.BytesIO((tmp_path / "es" / "breast.pdf").read_bytes()))
+    for page in reader.pages:
+        assert "DRAFT" in page.extract_text()
