@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import gettext
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -17,6 +18,8 @@ from leaflets.paths import TEMPLATES_DIR
 
 #: Placeholders for the page counters inside the translated "Page N of M" label.
 PAGE_MARK, PAGES_MARK = "\ue000", "\ue001"
+#: A citation with the white space before it, which becomes a no-break space.
+_CITATION_AND_SPACE = re.compile(r"\s*" + CITATION_RE.pattern)
 
 DEFAULT_BRAND = Brand(
     name="Example Community Clinic",
@@ -62,17 +65,18 @@ def _page_counters(label: Markup) -> Markup:
 def _content_filter(
     translate: Callable[[str], str], numbers: dict[str, int]
 ) -> Callable[[str], Markup]:
-    """Translate a content string, escape it, and turn citations into numbered links."""
+    """Translate a content string, escape it, and turn citations into reference numbers."""
 
-    def link(match: object) -> str:
-        keys = [k.strip().lstrip("@") for k in match.group(1).split(";")]  # type: ignore[attr-defined]
+    def number(match: re.Match[str]) -> str:
+        keys = [k.strip().lstrip("@") for k in match.group(1).split(";")]
         cited = sorted({numbers[k] for k in keys})
-        refs = ", ".join(f'<a href="#ref-{n}">{n}</a>' for n in cited)
-        return f'<span class="cite">[{refs}]</span>'
+        # Plain text glued to the word before: WeasyPrint 70 breaks lines badly around an
+        # inline element near the end of a line (a lone first word), so no <span> or <a>.
+        return "\u00a0[" + ",\u00a0".join(str(n) for n in cited) + "]"
 
     def content(text: str) -> Markup:
         # Escape first: translations of content are text, never markup.
-        return Markup(CITATION_RE.sub(link, str(escape(translate(text)))))
+        return Markup(_CITATION_AND_SPACE.sub(number, str(escape(translate(text)))))
 
     return content
 
