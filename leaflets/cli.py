@@ -25,11 +25,9 @@ def _topics(names: tuple[str, ...]) -> list[str]:
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="leaflets")
-@click.option("--debug", is_flag=True, help="Show a traceback on errors.")
-@click.pass_context
-def cli(ctx: click.Context, debug: bool) -> None:
+@click.option("--debug", is_flag=True, help="Show a traceback on errors (read by main()).")
+def cli(debug: bool) -> None:
     """Build multilingual, branded patient leaflets as printable PDF."""
-    ctx.obj = {"debug": debug}
 
 
 @cli.command()

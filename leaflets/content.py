@@ -20,20 +20,26 @@ Path_ = tuple[str | int, ...]
 MAX_TOPIC_BYTES = 256 * 1024
 
 
-def _walk(node: yaml.Node, path: Path_, lines: dict[Path_, int], problems: list[str]) -> None:
-    """Record the line of every node by its key path; flag duplicate mapping keys."""
-    lines[path] = node.start_mark.line + 1
+def _walk(node: yaml.Node, path: Path_, lines: dict[Path_, int], seen: set[int]) -> list[str]:
+    """Record the line of every node by its key path; return problems as ``line: message``."""
+    line = node.start_mark.line + 1
+    lines[path] = line
+    if id(node) in seen:
+        # An alias re-uses a node: refuse it rather than risk an exponential "YAML bomb".
+        return [f"{line}: this value is re-used by an alias; anchors and aliases are not allowed"]
+    seen.add(id(node))
+    problems: list[str] = []
     if isinstance(node, yaml.MappingNode):
-        seen: set[object] = set()
+        keys: set[object] = set()
         for key_node, value_node in node.value:
-            key = key_node.value
-            if key in seen:
-                problems.append(f"line {key_node.start_mark.line + 1}: duplicate key {key!r}")
-            seen.add(key)
-            _walk(value_node, (*path, key), lines, problems)
+            if key_node.value in keys:
+                problems.append(f"{key_node.start_mark.line + 1}: duplicate key {key_node.value!r}")
+            keys.add(key_node.value)
+            problems += _walk(value_node, (*path, key_node.value), lines, seen)
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
-            _walk(item, (*path, index), lines, problems)
+            problems += _walk(item, (*path, index), lines, seen)
+    return problems
 
 
 def _line_for(path: Path_, lines: dict[Path_, int]) -> int:
@@ -75,9 +81,9 @@ def _parse(data: bytes, source: str) -> tuple[Topic, dict[Path_, int]]:
         raise ContentError(f"{source}:1: a topic file must be a mapping of keys (id, title, ...)")
 
     lines: dict[Path_, int] = {}
-    problems: list[str] = []
-    _walk(node, (), lines, problems)
-    problems = [f"{source}:{p.removeprefix('line ')}" for p in problems]
+    problems = [f"{source}:{p}" for p in _walk(node, (), lines, set())]
+    if problems:
+        raise ContentError("\n".join(problems))
     try:
         topic = Topic.model_validate(raw)
     except ValidationError as exc:

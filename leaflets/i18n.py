@@ -115,9 +115,7 @@ def interface_messages() -> tuple[Message, ...]:
     found: list[Message] = []
     for template in sorted(TEMPLATES_DIR.rglob("*.j2")):
         with template.open("rb") as fh:
-            for line, msg, _comments, _ctx in extract(
-                "jinja2", fh, options=JINJA_OPTIONS, comment_tags=("NOTE",)
-            ):
+            for line, msg, _comments, _ctx in extract("jinja2", fh, options=JINJA_OPTIONS):
                 msgid = msg[0] if isinstance(msg, tuple) else msg
                 found.append(Message(msgid, str(template), line))
     return tuple(found)

@@ -23,7 +23,6 @@ _CITATION_AND_SPACE = re.compile(r"\s*" + CITATION_RE.pattern)
 
 DEFAULT_BRAND = Brand(
     name="Example Community Clinic",
-    department="Imaging and Patient Information",
     logo="assets/logo.svg",
     address="1 Example Street, Exampletown",
     phone="+1 555 0100",

@@ -76,6 +76,12 @@ def test_bad_topic_names_file_and_line(change: tuple[str, str], line: int, words
     assert words in message
 
 
+def test_yaml_aliases_are_refused() -> None:
+    text = VALID.replace("  - Ask?", "  - &q Ask?\n  - *q")
+    with pytest.raises(ContentError, match=r"demo.yaml:14: this value is re-used by an alias"):
+        parse_topic(text.encode(), "demo.yaml")
+
+
 def test_invalid_utf8_and_oversized_files_are_refused() -> None:
     with pytest.raises(ContentError, match="not valid UTF-8"):
         parse_topic(VALID.encode().replace(b"Demo", b"D\xffmo"), "demo.yaml")
