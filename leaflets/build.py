@@ -20,6 +20,7 @@ from leaflets.i18n import (
     leaflet_messages,
     load_po,
     po_path,
+    provenance,
 )
 from leaflets.models import Topic
 from leaflets.pdf import write_pdf
@@ -80,6 +81,7 @@ class Prepared:
     topic: Topic
     translations: gettext.NullTranslations
     draft: bool
+    unreviewed: bool = False
 
 
 def prepare(job: Job, allow_incomplete: bool = False) -> Prepared:
@@ -87,10 +89,13 @@ def prepare(job: Job, allow_incomplete: bool = False) -> Prepared:
     topic = load_topic(job.topic)
     if job.lang == SOURCE_LANGUAGE:
         return Prepared(job, topic, gettext.NullTranslations(), draft=False)
-    gaps = find_gaps(load_po(job.lang), leaflet_messages(job.topic))
+    catalog = load_po(job.lang)
+    reviewed = provenance(job.lang, catalog).reviewed
+    gaps = find_gaps(catalog, leaflet_messages(job.topic))
     if gaps and not allow_incomplete:
         raise CatalogError(_describe_gaps(job, gaps))
-    return Prepared(job, topic, compile_catalog(job.lang), draft=bool(gaps))
+    translations = compile_catalog(job.lang)
+    return Prepared(job, topic, translations, draft=bool(gaps), unreviewed=not reviewed)
 
 
 def prepare_all(jobs: list[Job], allow_incomplete: bool = False) -> list[Prepared]:
@@ -109,9 +114,12 @@ def prepare_all(jobs: list[Job], allow_incomplete: bool = False) -> list[Prepare
 def render_pdf(item: Prepared) -> bytes:
     """Render one prepared leaflet to PDF bytes."""
     html = render_html(
-        item.topic, item.job.lang, item.translations, options=Options(draft=item.draft)
+        item.topic,
+        item.job.lang,
+        item.translations,
+        options=Options(draft=item.draft, unreviewed=item.unreviewed),
     )
-    return write_pdf(html, label=item.job.label)
+    return write_pdf(html, lang=item.job.lang, label=item.job.label)
 
 
 def write_atomic(path: Path, data: bytes) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import gettext
 import io
@@ -10,12 +11,14 @@ import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from babel import Locale, UnknownLocaleError
+from babel.core import get_global, parse_locale
 from babel.messages.catalog import Catalog
 from babel.messages.extract import extract
 from babel.messages.mofile import write_mo
-from babel.messages.pofile import PoFileError, read_po
+from babel.messages.pofile import PoFileError, PoFileParser
 
 from leaflets.content import extract_topic, topic_path
 from leaflets.errors import CatalogError, UsageError
@@ -42,13 +45,36 @@ def native_name(lang: str) -> str:
     return name[:1].upper() + name[1:]
 
 
+def language_and_script(code: str) -> tuple[str, str | None] | None:
+    """The language and (likely) script of a code: ``zh-TW`` is Traditional, ``zh`` Simplified."""
+    parts = code.replace("-", "_").split("_")
+    parts = [parts[0].lower()] + [p.title() if len(p) == 4 else p.upper() for p in parts[1:]]
+    try:
+        locale = Locale.parse("_".join(parts))
+        if locale.script is None:
+            likely = get_global("likely_subtags").get(locale.language, locale.language)
+            return locale.language, parse_locale(likely)[2]
+    except (ValueError, UnknownLocaleError):
+        return None
+    return locale.language, locale.script
+
+
 def parse_language(code: str) -> str:
-    """Map a user's language code (BCP 47 or POSIX, any case) to a catalog name."""
+    """Map a user's language code (BCP 47 or POSIX, any case) to a catalog name.
+
+    An exact match wins; otherwise a catalog of the same language and script is taken, so
+    ``pt`` and ``pt-BR`` find ``pt_BR`` and ``zh-CN`` finds ``zh_Hans``, but ``zh-TW`` does not.
+    """
+    languages = available_languages()
     wanted = code.strip().replace("-", "_").lower()
-    for lang in available_languages():
+    for lang in languages:
         if lang.lower() == wanted:
             return lang
-    valid = ", ".join(f"{lang} ({native_name(lang)})" for lang in available_languages())
+    key = language_and_script(code.strip()) if code.strip() else None
+    matches = [lang for lang in languages if key and language_and_script(lang) == key]
+    if len(matches) == 1:
+        return matches[0]
+    valid = ", ".join(f"{lang} ({native_name(lang)})" for lang in languages)
     raise UsageError(f"unknown language {code!r}; choose one of: {valid}")
 
 
@@ -57,12 +83,47 @@ def po_path(lang: str) -> Path:
     return TRANSLATIONS_DIR / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
 
 
-def load_po(lang: str) -> Catalog:
+class LeafletCatalog(Catalog):
+    """A Babel catalog that keeps the ``X-`` header fields (translation provenance).
+
+    Babel's own Catalog drops header fields it does not know when it reads a PO file, and so
+    would every file it writes back.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        self.extra_headers: dict[str, str] = {}
+        super().__init__(*args, **kwargs)
+
+    def _get_mime_headers(self) -> list[tuple[str, str]]:
+        headers: list[tuple[str, str]] = super()._get_mime_headers()
+        # Babel ends its last field (Generated-By) with a newline: keep that field last.
+        last = [h for h in headers if h[0] == "Generated-By"]
+        rest = [h for h in headers if h[0] != "Generated-By"]
+        return [*rest, *self.extra_headers.items(), *last]
+
+    def _set_mime_headers(self, headers: Iterable[tuple[str, str]]) -> None:
+        headers = list(headers)
+        for name, value in headers:
+            if name.lower().startswith("x-"):
+                self.extra_headers[name] = value.strip()
+        super()._set_mime_headers(headers)
+
+    mime_headers = property(_get_mime_headers, _set_mime_headers)
+
+
+def read_catalog(path: Path, lang: str | None = None) -> LeafletCatalog:
+    """Parse a PO or POT file with Babel's parser into a LeafletCatalog."""
+    catalog = LeafletCatalog(locale=lang)
+    with path.open("rb") as fh:
+        PoFileParser(catalog, ignore_obsolete=False, abort_invalid=True).parse(fh)
+    return catalog
+
+
+def load_po(lang: str) -> LeafletCatalog:
     """Read a language's PO catalog; a missing or broken file is a CatalogError."""
     path = po_path(lang)
     try:
-        with path.open("rb") as fh:
-            return read_po(fh, locale=lang, abort_invalid=True)
+        return read_catalog(path, lang)
     except FileNotFoundError:
         raise CatalogError(
             f"{path}: no catalog for {lang!r}; create it with 'pybabel init' (see README)"
@@ -71,6 +132,58 @@ def load_po(lang: str) -> Catalog:
         raise CatalogError(f"{path}: {exc}") from None
     except (UnicodeDecodeError, ValueError) as exc:
         raise CatalogError(f"{path}: cannot read catalog: {exc}") from None
+
+
+REVIEW_STATUSES = ("unreviewed", "reviewed")
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """Who or what translated a catalog, and whether a qualified reviewer has checked it."""
+
+    translated_by: str
+    status: str
+    reviewed_by: str = ""
+    review_date: str = ""
+
+    @property
+    def reviewed(self) -> bool:
+        """True when a qualified medical translator has checked the catalog."""
+        return self.status == "reviewed"
+
+
+def provenance(lang: str, catalog: LeafletCatalog | None = None) -> Provenance:
+    """Read and check the provenance header fields of a language's catalog."""
+    if lang == SOURCE_LANGUAGE:
+        return Provenance("source text", "source")
+    catalog = catalog or load_po(lang)
+    fields = {k.lower(): v for k, v in catalog.extra_headers.items()}
+    where = po_path(lang)
+    status = fields.get("x-review-status", "")
+    if status not in REVIEW_STATUSES:
+        raise CatalogError(
+            f"{where}: header X-Review-Status must be one of {', '.join(REVIEW_STATUSES)} "
+            f"(found {status!r})"
+        )
+    found = Provenance(
+        translated_by=fields.get("x-translated-by", "") or catalog.last_translator or "",
+        status=status,
+        reviewed_by=fields.get("x-reviewed-by", ""),
+        review_date=fields.get("x-review-date", ""),
+    )
+    if found.reviewed and not (found.reviewed_by and _is_iso_date(found.review_date)):
+        raise CatalogError(
+            f"{where}: a reviewed catalog needs X-Reviewed-By and X-Review-Date (YYYY-MM-DD)"
+        )
+    return found
+
+
+def _is_iso_date(text: str) -> bool:
+    try:
+        dt.date.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _compile(lang: str) -> bytes:

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import functools
+import html as htmllib
 import logging
 import mimetypes
+import re
+import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -13,29 +16,115 @@ from urllib.parse import urlsplit
 from urllib.request import url2pathname
 
 import weblate_fonts
+from babel import Locale
 
 from leaflets.errors import RenderError
+from leaflets.i18n import language_and_script
 from leaflets.paths import ASSETS_DIR, TEMPLATES_DIR
 
 FONTS_DIR = Path(weblate_fonts.__file__).resolve().parent / "static" / "weblate_fonts"
-_SOURCE_SANS = FONTS_DIR / "source-sans" / "ttf"
+_SANS = FONTS_DIR / "source-sans" / "ttf"
+_KURINTO = FONTS_DIR / "kurinto" / "ttf"
 
-#: (family, weight, style, file) for every face the leaflets use.
-FONT_FACES = [
-    ("Leaflet Sans", 400, "normal", _SOURCE_SANS / "SourceSans3-Regular.ttf"),
-    ("Leaflet Sans", 400, "italic", _SOURCE_SANS / "SourceSans3-It.ttf"),
-    ("Leaflet Sans", 600, "normal", _SOURCE_SANS / "SourceSans3-Semibold.ttf"),
-    ("Leaflet Sans", 700, "normal", _SOURCE_SANS / "SourceSans3-Bold.ttf"),
-]
+#: Font families by name: (weight, style, file) for each face, all from the pinned package.
+FAMILIES: dict[str, list[tuple[int, str, Path]]] = {
+    # Latin, Cyrillic, Greek and Vietnamese.
+    "Leaflet Sans": [
+        (400, "normal", _SANS / "SourceSans3-Regular.ttf"),
+        (400, "italic", _SANS / "SourceSans3-It.ttf"),
+        (600, "normal", _SANS / "SourceSans3-Semibold.ttf"),
+        (700, "normal", _SANS / "SourceSans3-Bold.ttf"),
+    ],
+    # Arabic and Devanagari (with its own Latin), shaped by HarfBuzz through Pango.
+    "Leaflet World": [
+        (400, "normal", _KURINTO / "KurintoSans-Rg.ttf"),
+        (700, "normal", _KURINTO / "KurintoSans-Bd.ttf"),
+    ],
+    # Simplified Chinese glyph forms (the JP and TC faces draw some characters differently).
+    "Leaflet SC": [
+        (400, "normal", _KURINTO / "KurintoSansSC-Rg.ttf"),
+        (700, "normal", _KURINTO / "KurintoSansSC-Bd.ttf"),
+    ],
+    "Leaflet KR": [
+        (400, "normal", _KURINTO / "KurintoSansKR-Rg.ttf"),
+        (700, "normal", _KURINTO / "KurintoSansKR-Bd.ttf"),
+    ],
+}
+#: The family that draws each script first; Source Sans 3 covers the rest.
+SCRIPT_FAMILY = {
+    "Arab": "Leaflet World",
+    "Deva": "Leaflet World",
+    "Hans": "Leaflet SC",
+    "Kore": "Leaflet KR",
+}
+#: CSS counter styles for locales whose numbers are not written with 0-9.
+COUNTER_STYLES = {
+    "arab": "arabic-indic",
+    "arabext": "persian",
+    "deva": "devanagari",
+    "beng": "bengali",
+}
 
 
-def font_face_css() -> str:
-    """``@font-face`` rules pointing at the pinned font package's files."""
-    return "\n".join(
+def font_families(lang: str) -> list[str]:
+    """The font stack for a language, most specific first."""
+    script = (language_and_script(lang) or ("", None))[1]
+    first = SCRIPT_FAMILY.get(script or "")
+    return [first, "Leaflet Sans"] if first else ["Leaflet Sans"]
+
+
+def language_css(lang: str) -> str:
+    """Per-language CSS: the font faces it needs, its font stack and its page-number digits."""
+    families = font_families(lang)
+    rules = [
         f'@font-face {{ font-family: "{family}"; font-weight: {weight}; '
         f'font-style: {style}; src: url("{path.as_uri()}"); }}'
-        for family, weight, style, path in FONT_FACES
+        for family in families
+        for weight, style, path in FAMILIES[family]
+    ]
+    stack = ", ".join(f'"{family}"' for family in families)
+    rules.append(f"html {{ font-family: {stack}, sans-serif; }}")
+    numbering = Locale.parse(lang).default_numbering_system
+    if numbering in COUNTER_STYLES:
+        style = COUNTER_STYLES[numbering]
+        rules.append(f".page-number::before {{ content: counter(page, {style}); }}")
+        rules.append(f".page-count::before {{ content: counter(pages, {style}); }}")
+    return "\n".join(rules)
+
+
+@functools.cache
+def _family_cmap(family: str) -> frozenset[int]:
+    """Every code point the regular face of a family can draw."""
+    from fontTools.ttLib import TTFont
+
+    regular = next(path for weight, style, path in FAMILIES[family] if weight == 400)
+    with TTFont(regular, lazy=True) as font:
+        return frozenset(font.getBestCmap())
+
+
+def missing_glyphs(text: str, lang: str) -> list[str]:
+    """Characters of ``text`` that no font of the language's stack can draw.
+
+    Checked against the fonts themselves, so the answer does not depend on which other fonts
+    Pango happens to have loaded for earlier leaflets in the same process.
+    """
+    covered = set().union(*(_family_cmap(f) for f in font_families(lang)))
+    return sorted(
+        {
+            char
+            for char in text
+            if ord(char) not in covered
+            and not char.isspace()
+            and unicodedata.category(char) not in ("Cc", "Cf")
+        }
     )
+
+
+def _visible_text(html: str) -> str:
+    return htmllib.unescape(_TAG.sub(" ", html))
+
+
+_TAG = re.compile(r"<[^>]*>")
 
 
 def _lazy_weasyprint() -> Any:
@@ -81,24 +170,36 @@ def new_fetcher() -> Any:
 
 
 @functools.cache
-def _shared() -> tuple[Any, list[Any]]:
-    """One font configuration and the compiled stylesheets, reused by every render."""
-    wp = _lazy_weasyprint()
+def _font_config() -> Any:
     from weasyprint.text.fonts import FontConfiguration
 
-    font_config = FontConfiguration()
+    return FontConfiguration()
+
+
+def _compile_css(**source: str) -> Any:
     fetcher = new_fetcher()
-    sheets = [
-        wp.CSS(string=font_face_css(), font_config=font_config, url_fetcher=fetcher),
-        wp.CSS(
-            filename=str(TEMPLATES_DIR / "leaflet.css"),
-            font_config=font_config,
-            url_fetcher=fetcher,
-        ),
-    ]
+    sheet = _lazy_weasyprint().CSS(**source, font_config=_font_config(), url_fetcher=fetcher)
     if fetcher.blocked:
         raise RenderError(f"stylesheet tried to load {fetcher.blocked[0]}; not allowed")
-    return font_config, sheets
+    return sheet
+
+
+@functools.cache
+def _stylesheets(lang: str) -> tuple[Any, ...]:
+    """The compiled stylesheets for a language, built once per process and reused."""
+    return (
+        _main_stylesheet(),
+        _compile_css(string=language_css(lang)),
+    )
+
+
+@functools.cache
+def _main_stylesheet() -> Any:
+    return _compile_css(filename=str(TEMPLATES_DIR / "leaflet.css"))
+
+
+def _codes(chars: list[str]) -> str:
+    return ", ".join(f"{c!r} U+{ord(c):04X}" for c in chars)
 
 
 class _Capture(logging.Handler):
@@ -123,30 +224,32 @@ def _captured_warnings() -> Iterator[_Capture]:
         logger.propagate = propagate
 
 
-def write_pdf(html: str, *, label: str) -> bytes:
+def write_pdf(html: str, *, lang: str, label: str) -> bytes:
     """Render ``html`` to tagged PDF/UA-1 bytes; refuse blocked URLs and missing glyphs.
 
     ``label`` names the leaflet (topic and language) in any error.
     """
+    missing = missing_glyphs(_visible_text(html), lang)
+    if missing:
+        raise RenderError(f"{label}: the fonts for {lang!r} have no glyph for {_codes(missing)}")
     wp = _lazy_weasyprint()
-    font_config, sheets = _shared()
+    sheets = _stylesheets(lang)
     fetcher = new_fetcher()
     with _captured_warnings() as captured:
         document = wp.HTML(string=html, base_url=TEMPLATES_DIR.as_uri() + "/", url_fetcher=fetcher)
         pdf: bytes = document.write_pdf(
-            stylesheets=sheets, font_config=font_config, pdf_variant="pdf/ua-1"
+            stylesheets=list(sheets), font_config=_font_config(), pdf_variant="pdf/ua-1"
         )
     if fetcher.blocked:
         raise RenderError(
             f"{label}: refused to load {fetcher.blocked[0]} (only the package's own assets "
             "may be loaded); remove that markup from the catalog or template"
         )
-    missing = sorted(
+    notdef = sorted(
         {str(r.args[0]) for r in captured.records if "notdef" in str(r.msg) and r.args}  # type: ignore[index]
     )
-    if missing:
-        codes = ", ".join(f"{c!r} U+{ord(c):04X}" for c in missing)
-        raise RenderError(f"{label}: the fonts have no glyph for {codes}")
+    if notdef:
+        raise RenderError(f"{label}: the fonts have no glyph for {_codes(notdef)}")
     if captured.records:
         raise RenderError(f"{label}: WeasyPrint warned: {captured.records[0].getMessage()}")
     return pdf

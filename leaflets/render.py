@@ -36,6 +36,7 @@ class Options:
     """How a leaflet is rendered."""
 
     draft: bool = False
+    unreviewed: bool = False
 
 
 @functools.cache
@@ -93,6 +94,7 @@ def render_html(
     locale = Locale.parse(lang)
     content = _content_filter(translations.gettext, topic.citation_numbers())
     template = env.get_template("leaflet.html.j2")
+    reviewed = format_date(topic.reviewed, format="long", locale=locale)
     return template.render(
         topic=topic,
         lang=lang.replace("_", "-"),
@@ -100,10 +102,12 @@ def render_html(
         c=content,
         brand=brand,
         references=topic.numbered_references(),
-        reviewed=format_date(topic.reviewed, format="long", locale=locale),
+        reviewed=reviewed,
         next_review=format_date(topic.next_review, format="long", locale=locale),
         iso_reviewed=topic.reviewed.isoformat(),
         draft=options.draft,
+        unreviewed=options.unreviewed,
+        source_date=reviewed,
         PAGE=PAGE_MARK,
         PAGES=PAGES_MARK,
     )

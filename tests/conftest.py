@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from babel.messages.pofile import read_po, write_po
+from babel.messages.pofile import write_po
 from click.testing import CliRunner
 from pypdf import PdfReader
 
@@ -31,8 +31,7 @@ def squash(text: str) -> str:
 
 def edit_po(po: Path, msgid: str, msgstr: str | None = None, fuzzy: bool | None = None) -> None:
     """Change one entry of a PO file in place."""
-    with po.open("rb") as fh:
-        catalog = read_po(fh)
+    catalog = i18n.read_catalog(po)  # keeps the X- provenance header fields
     entry = catalog[msgid]
     assert entry is not None, msgid
     if msgstr is not None:

@@ -139,15 +139,15 @@ def test_attachment_from_outside_is_refused_and_nothing_embedded() -> None:
     hostname = Path("/etc/hostname").read_text().strip()
     html = '<html lang="en"><title>t</title><link rel="attachment" href="file:///etc/hostname"><p>x'
     with pytest.raises(RenderError, match="refused to load file:///etc/hostname"):
-        write_pdf(html, label="test")
-    ok = write_pdf('<html lang="en"><title>t</title><p>x', label="test")
+        write_pdf(html, lang="en", label="test")
+    ok = write_pdf('<html lang="en"><title>t</title><p>x', lang="en", label="test")
     assert b"/EmbeddedFile" not in ok and hostname.encode() not in ok
 
 
 def test_missing_glyph_is_a_build_error() -> None:
     html = '<html lang="zh"><title>t</title><p>漢字</p>'
     with pytest.raises(RenderError, match=re.escape("U+6F22")):
-        write_pdf(html, label="zh/test")
+        write_pdf(html, lang="en", label="zh/test")
 
 
 def test_draft_mark_on_every_page_with_allow_incomplete(catalogs: Path, tmp_path: Path) -> None:
