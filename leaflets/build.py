@@ -14,6 +14,7 @@ from leaflets.i18n import (
     SOURCE_LANGUAGE,
     Gap,
     available_languages,
+    bcp47,
     compile_catalog,
     completeness,
     find_gaps,
@@ -45,7 +46,7 @@ class Job:
 
 def output_path(out_dir: Path, job: Job) -> Path:
     """Where a leaflet's PDF goes: ``<out>/<lang>/<topic>.pdf``."""
-    return out_dir / job.lang.replace("_", "-") / f"{job.topic}.pdf"
+    return out_dir / bcp47(job.lang) / f"{job.topic}.pdf"
 
 
 def default_languages(topics: list[str]) -> tuple[list[str], list[tuple[str, float]]]:
@@ -111,15 +112,19 @@ def prepare_all(jobs: list[Job], allow_incomplete: bool = False) -> list[Prepare
     return prepared
 
 
-def render_pdf(item: Prepared) -> bytes:
-    """Render one prepared leaflet to PDF bytes."""
-    html = render_html(
+def leaflet_html(item: Prepared) -> str:
+    """The HTML of one prepared leaflet, as it goes to WeasyPrint."""
+    return render_html(
         item.topic,
         item.job.lang,
         item.translations,
         options=Options(draft=item.draft, unreviewed=item.unreviewed),
     )
-    return write_pdf(html, lang=item.job.lang, label=item.job.label)
+
+
+def render_pdf(item: Prepared) -> bytes:
+    """Render one prepared leaflet to PDF bytes."""
+    return write_pdf(leaflet_html(item), lang=item.job.lang, label=item.job.label)
 
 
 def write_atomic(path: Path, data: bytes) -> None:

@@ -12,7 +12,14 @@ from leaflets import __version__
 from leaflets.build import Job, build_leaflet, default_languages, prepare_all
 from leaflets.content import available_topics, load_topic
 from leaflets.errors import UsageError
-from leaflets.i18n import available_languages, completeness, native_name, parse_language
+from leaflets.i18n import (
+    available_languages,
+    bcp47,
+    completeness,
+    native_name,
+    parse_language,
+    provenance,
+)
 
 
 def _topics(names: tuple[str, ...]) -> list[str]:
@@ -82,7 +89,12 @@ def list_() -> None:
         click.echo(f"  {name:<12} {load_topic(name).title}")
     click.echo("Languages:")
     for lang in available_languages():
-        click.echo(f"  {lang:<12} {native_name(lang):<20} {completeness(lang, names):.0%}")
+        origin = provenance(lang)
+        status = origin.status if not origin.reviewed else f"reviewed by {origin.reviewed_by}"
+        click.echo(
+            f"  {bcp47(lang):<8} {native_name(lang):<20} "
+            f"{completeness(lang, names):>4.0%}  {status}"
+        )
 
 
 def main() -> None:

@@ -36,6 +36,11 @@ def available_languages() -> list[str]:
     return [SOURCE_LANGUAGE, *sorted(found - {SOURCE_LANGUAGE})]
 
 
+def bcp47(lang: str) -> str:
+    """The BCP 47 tag of a catalog name, as used in HTML, PDF /Lang and output folders."""
+    return lang.replace("_", "-")
+
+
 def native_name(lang: str) -> str:
     """The language's name in itself, from Babel's CLDR data."""
     try:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import gettext
 import re
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -13,6 +14,7 @@ from babel.dates import format_date
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup, escape
 
+from leaflets.i18n import bcp47
 from leaflets.models import CITATION_RE, Brand, Topic
 from leaflets.paths import TEMPLATES_DIR
 
@@ -29,6 +31,30 @@ DEFAULT_BRAND = Brand(
     email="info@clinic.example",
     website="https://clinic.example",
 )
+
+
+#: Languages whose words must not break between syllables (CSS ``word-break: keep-all``,
+#: which WeasyPrint 70 lacks): their syllables are joined with U+2060 WORD JOINER.
+KEEP_WORDS_WHOLE = {"ko": re.compile(r"(?<=[\uac00-\ud7a3])(?=[\uac00-\ud7a3])")}
+
+
+def _keep_words_whole(html: str, lang: str) -> str:
+    pattern = KEEP_WORDS_WHOLE.get(lang)
+    if pattern is None:
+        return html
+    head, body = html.split("<body", 1)  # leave <title> and metadata untouched
+    return head + "<body" + pattern.sub("\u2060", body)
+
+
+def text_direction(text: str, default: str = "ltr") -> str:
+    """``ltr`` or ``rtl`` from the first strongly directional character (HTML's dir=auto)."""
+    for char in text:
+        kind = unicodedata.bidirectional(char)
+        if kind == "L":
+            return "ltr"
+        if kind in ("R", "AL"):
+            return "rtl"
+    return default
 
 
 @dataclass(frozen=True)
@@ -51,6 +77,7 @@ def environment() -> Environment:
     )
     env.policies["ext.i18n.trimmed"] = True
     env.filters["page_counters"] = _page_counters
+    env.filters["direction"] = text_direction
     return env
 
 
@@ -63,7 +90,7 @@ def _page_counters(label: Markup) -> Markup:
 
 
 def _content_filter(
-    translate: Callable[[str], str], numbers: dict[str, int]
+    translate: Callable[[str], str], numbers: dict[str, int], direction: str
 ) -> Callable[[str], Markup]:
     """Translate a content string, escape it, and turn citations into reference numbers."""
 
@@ -72,7 +99,11 @@ def _content_filter(
         cited = sorted({numbers[k] for k in keys})
         # Plain text glued to the word before: WeasyPrint 70 breaks lines badly around an
         # inline element near the end of a line (a lone first word), so no <span> or <a>.
-        return "\u00a0[" + ",\u00a0".join(str(n) for n in cited) + "]"
+        marker = "[" + ",\u00a0".join(str(n) for n in cited) + "]"
+        if direction == "rtl":
+            # Keep "[1, 2]" in left-to-right order inside right-to-left text (LRI ... PDI).
+            marker = "\u2066" + marker + "\u2069"
+        return "\u00a0" + marker
 
     def content(text: str) -> Markup:
         # Escape first: translations of content are text, never markup.
@@ -92,12 +123,12 @@ def render_html(
     env = environment()
     env.install_gettext_translations(translations, newstyle=True)  # type: ignore[attr-defined]
     locale = Locale.parse(lang)
-    content = _content_filter(translations.gettext, topic.citation_numbers())
+    content = _content_filter(translations.gettext, topic.citation_numbers(), locale.text_direction)
     template = env.get_template("leaflet.html.j2")
     reviewed = format_date(topic.reviewed, format="long", locale=locale)
-    return template.render(
+    html = template.render(
         topic=topic,
-        lang=lang.replace("_", "-"),
+        lang=bcp47(lang),
         dir=locale.text_direction,
         c=content,
         brand=brand,
@@ -111,3 +142,4 @@ def render_html(
         PAGE=PAGE_MARK,
         PAGES=PAGES_MARK,
     )
+    return _keep_words_whole(html, lang)

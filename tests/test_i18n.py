@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import pytest
 from babel.messages.extract import extract, extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
-from babel.messages.pofile import read_po
+from babel.messages.pofile import read_po, write_po
 
-from conftest import ROOT, edit_po
+from conftest import ROOT, edit_po, run
 from leaflets.content import available_topics, load_topic, topic_path
 from leaflets.errors import CatalogError, UsageError
 from leaflets.i18n import (
+    available_languages,
     compile_catalog,
     find_gaps,
     interface_messages,
@@ -22,7 +24,10 @@ from leaflets.i18n import (
     native_name,
     parse_language,
     po_path,
+    provenance,
+    read_catalog,
 )
+from leaflets.models import CITATION_RE, cited_keys
 
 
 def _extract_project() -> dict[str, list[str]]:
@@ -125,3 +130,65 @@ def test_mo_is_compiled_when_missing_or_older_and_leaves_out_fuzzy(catalogs: Pat
     edit_po(po_path("es"), title, fuzzy=True)
     os.utime(mo, (0, 0))  # the .po is now newer than the .mo
     assert compile_catalog("es").gettext(title) == title
+
+
+LANGUAGES = [lang for lang in available_languages() if lang != "en"]
+_NUMBER = re.compile(r"\d+")
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_every_catalog_is_complete_and_keeps_numbers_and_citations(lang: str) -> None:
+    catalog = load_po(lang)
+    for name in available_topics():
+        assert find_gaps(catalog, leaflet_messages(name)) == [], (lang, name)
+    for entry in catalog:
+        if not entry.id:
+            continue
+        assert entry.string and not entry.fuzzy, entry.id
+        plain = CITATION_RE.sub("", str(entry.id))
+        for number in _NUMBER.findall(plain):
+            assert number in str(entry.string), (lang, number, entry.id)
+        assert sorted(cited_keys(str(entry.string))) == sorted(cited_keys(str(entry.id)))
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_every_catalog_records_its_provenance(lang: str) -> None:
+    origin = provenance(lang)
+    assert origin.status in ("unreviewed", "reviewed")
+    assert origin.translated_by
+
+
+def test_review_status_must_be_valid(catalogs: Path) -> None:
+    catalog = read_catalog(po_path("es"))
+    catalog.extra_headers["X-Review-Status"] = "reviewed"
+    with po_path("es").open("wb") as fh:
+        write_po(fh, catalog)
+    with pytest.raises(CatalogError, match="needs X-Reviewed-By and X-Review-Date"):
+        provenance("es")
+    catalog.extra_headers.update({"X-Reviewed-By": "A. Reviewer", "X-Review-Date": "2026-11-20"})
+    with po_path("es").open("wb") as fh:
+        write_po(fh, catalog)
+    assert provenance("es").reviewed
+    assert "reviewed by A. Reviewer" in run("list").output
+
+
+@pytest.mark.parametrize(
+    ("code", "lang"),
+    [
+        ("zh-Hans", "zh_Hans"),
+        ("zh_hans", "zh_Hans"),
+        ("ZH-CN", "zh_Hans"),
+        ("pt-BR", "pt_BR"),
+        ("PT", "pt_BR"),
+        ("pt_br", "pt_BR"),
+        ("AR", "ar"),
+        ("es-MX", "es"),
+    ],
+)
+def test_bcp47_and_posix_codes(code: str, lang: str) -> None:
+    assert parse_language(code) == lang
+
+
+def test_traditional_chinese_is_not_given_simplified() -> None:
+    with pytest.raises(UsageError):
+        parse_language("zh-TW")

@@ -2,65 +2,130 @@
 
 from __future__ import annotations
 
+import html as htmllib
 import io
 import re
 import subprocess
 import sys
+import unicodedata
 from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
 
 from conftest import ROOT, edit_po, pdf_text, run, squash
+from leaflets.build import Job, leaflet_html, prepare
 from leaflets.content import available_topics, load_topic
 from leaflets.errors import RenderError
-from leaflets.i18n import compile_catalog, interface_messages, po_path
+from leaflets.i18n import available_languages, bcp47, compile_catalog, interface_messages, po_path
 from leaflets.models import CITATION_RE
-from leaflets.pdf import write_pdf
+from leaflets.pdf import font_families, write_pdf
 
 TOPICS = available_topics()
 
 
-def _reader(path: Path) -> PdfReader:
-    return PdfReader(path)
+LANGUAGES = available_languages()
+TRANSLATED = [lang for lang in LANGUAGES if lang != "en"]
 
 
-@pytest.mark.parametrize("lang", ["en", "es"])
-@pytest.mark.parametrize("name", TOPICS)
-def test_pdf_language_pages_and_fonts(built: Path, lang: str, name: str) -> None:
-    reader = _reader(built / lang / f"{name}.pdf")
-    assert reader.trailer["/Root"]["/Lang"] == lang
-    assert "/StructTreeRoot" in reader.trailer["/Root"]  # tagged PDF
-    assert 2 <= len(reader.pages) <= 4
-    box = reader.pages[0].mediabox
-    assert (round(box.width), round(box.height)) == (595, 842)  # A4
+def _pdf_fonts(reader: PdfReader) -> set[str]:
     fonts = set()
     for page in reader.pages:
         for font in page["/Resources"]["/Font"].values():
             fonts.add(str(font.get_object()["/BaseFont"]).split("+")[-1])
-    assert fonts and all(f.startswith("Leaflet-Sans") for f in fonts), fonts
+    return fonts
 
 
+def test_build_with_no_arguments_builds_every_leaflet(built: Path) -> None:
+    pdfs = sorted(built.rglob("*.pdf"))
+    assert len(pdfs) == len(TOPICS) * len(LANGUAGES)
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
 @pytest.mark.parametrize("name", TOPICS)
-def test_spanish_pdf_is_spanish_throughout(built: Path, name: str) -> None:
+def test_pdf_language_pages_and_fonts(built: Path, lang: str, name: str) -> None:
+    reader = PdfReader(built / bcp47(lang) / f"{name}.pdf")
+    assert reader.trailer["/Root"]["/Lang"] == bcp47(lang)
+    assert "/StructTreeRoot" in reader.trailer["/Root"]  # tagged PDF
+    assert 2 <= len(reader.pages) <= 4
+    box = reader.pages[0].mediabox
+    assert (round(box.width), round(box.height)) == (595, 842)  # A4
+    # Only the language's own font stack is embedded (zh-Hans: the Simplified Chinese face).
+    expected = [family.replace(" ", "-") for family in font_families(lang)]
+    fonts = _pdf_fonts(reader)
+    assert fonts and all(any(f.startswith(e) for e in expected) for f in fonts), fonts
+    assert any(f.startswith(expected[0]) for f in fonts)
+
+
+@pytest.mark.parametrize("lang", TRANSLATED)
+@pytest.mark.parametrize("name", TOPICS)
+def test_translated_pdf_is_in_its_language_throughout(built: Path, lang: str, name: str) -> None:
     topic = load_topic(name)
-    spanish = compile_catalog("es")
-    text = pdf_text(built / "es" / f"{name}.pdf")
-    flat = squash(text)
-    tr = lambda s: squash(CITATION_RE.sub("", spanish.gettext(s)))  # noqa: E731
+    catalog = compile_catalog(lang)
+    reader = PdfReader(built / bcp47(lang) / f"{name}.pdf")
+    text = pdf_text(built / bcp47(lang) / f"{name}.pdf")
+    assert "\u2060" not in text  # word joiners (Korean) never reach the text layer
+
+    def tr(message: str) -> str:
+        return _comparable(CITATION_RE.sub("", catalog.gettext(message)), lang)
+
+    flat = _comparable(text, lang)
     assert tr(topic.title) in flat
+    label = catalog.gettext("Page %(page)s of %(pages)s")
+    assert _comparable(label % {"page": 1, "pages": len(reader.pages)}, lang) in flat
+    if lang in LOSSY_TEXT_LAYER:
+        # Check every string in the HTML that was printed; the PDF text layer cannot show it.
+        html = leaflet_html(prepare(Job(name, lang)))
+        flat = _comparable(htmllib.unescape(re.sub(r"<[^>]+>", " ", html)), lang)
+
     for section in topic.sections:
         assert tr(section.heading) in flat
     for message in interface_messages():
         if "%(" not in message.msgid and "DRAFT" not in message.msgid:
             assert tr(message.msgid) in flat, message.msgid
+    # The unreviewed-translation notice, in the leaflet's language.
+    notice = next(m.msgid for m in interface_messages() if "not yet been checked" in m.msgid)
+    assert _comparable(catalog.gettext(notice).split("%(")[0], lang) in flat
     # No English sentence of the English leaflet (content or template) is left.
     english = [t for _, t in topic.texts()] + [m.msgid for m in interface_messages()]
     for source in english:
         for sentence in CITATION_RE.sub("", source).split(". "):
             if len(sentence.split()) >= 4:
                 assert squash(sentence) not in flat, sentence
-    assert "Página1de" in flat
+
+
+#: WeasyPrint 70 writes one Unicode mapping per glyph, so a Devanagari glyph that stands for
+#: different letters in different clusters, or a reordered vowel sign, comes out wrong when
+#: text is copied. The printed glyphs are right (checked on page images).
+LOSSY_TEXT_LAYER = {"hi"}
+
+
+def _comparable(text: str, lang: str) -> str:
+    """Text for comparison: no white space, NFC; Hindi reduced to its base letters."""
+    text = unicodedata.normalize("NFC", squash(text))
+    if lang in LOSSY_TEXT_LAYER:
+        text = "".join(c for c in text if not unicodedata.category(c).startswith("M"))
+    return text
+
+
+def _first_x(path: Path, wanted: str) -> float:
+    """The x position where the text ``wanted`` starts on page 1."""
+    found: list[float] = []
+
+    def visit(text: str, cm: list[float], tm: list[float], *_: object) -> None:
+        if wanted in text:
+            found.append(tm[4] * cm[0] + cm[4])
+
+    PdfReader(path).pages[0].extract_text(visitor_text=visit)
+    assert found, wanted
+    return found[0]
+
+
+def test_arabic_is_laid_out_right_to_left(built: Path) -> None:
+    title = compile_catalog("ar").gettext(load_topic("breast").title)
+    width = float(PdfReader(built / "ar" / "breast.pdf").pages[0].mediabox.width)
+    assert _first_x(built / "ar" / "breast.pdf", title) > width / 2
+    assert _first_x(built / "en" / "breast.pdf", "Breast calcifications") < width / 4
 
 
 @pytest.mark.parametrize("lang", ["en", "es"])
