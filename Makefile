@@ -21,8 +21,7 @@ check: $(STAMP)
 
 # Re-extract every translatable string into translations/messages.pot.
 pot: $(STAMP)
-	$(BIN)/pybabel extract -F babel.cfg -c NOTE: --sort-by-file --project leaflets --copyright-holder "leaflets contributors" \
-	  -o translations/messages.pot .
+	$(BIN)/leaflets i18n extract
 
 sysdeps:
 	@command -v dpkg-query >/dev/null || { echo "not a Debian system: install Pango >= 1.44 and HarfBuzz yourself"; exit 0; }; \

@@ -198,4 +198,6 @@ def extract_topic(
         comments = [_comment(path, topic)]
         if cited_keys(text):
             comments.append(CITATION_NOTE)
+        # A stable key: `leaflets i18n update` uses it to tell a changed sentence from a new one.
+        comments.append(f"ref: {topic.id}/{'/'.join(str(p) for p in path)}")
         yield _line_for(path, lines), None, text, comments

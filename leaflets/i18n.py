@@ -22,7 +22,6 @@ from babel.messages.pofile import PoFileError, PoFileParser
 
 from leaflets.content import extract_topic, topic_path
 from leaflets.errors import CatalogError, UsageError
-from leaflets.models import cited_keys
 from leaflets.paths import DOMAIN, TEMPLATES_DIR, TRANSLATIONS_DIR
 
 SOURCE_LANGUAGE = "en"
@@ -81,6 +80,11 @@ def parse_language(code: str) -> str:
         return matches[0]
     valid = ", ".join(f"{lang} ({native_name(lang)})" for lang in languages)
     raise UsageError(f"unknown language {code!r}; choose one of: {valid}")
+
+
+def template_path() -> Path:
+    """translations/messages.pot, the template every catalog is made from."""
+    return TRANSLATIONS_DIR / f"{DOMAIN}.pot"
 
 
 def po_path(lang: str) -> Path:
@@ -275,8 +279,8 @@ def find_gaps(catalog: Catalog, messages: Iterable[Message]) -> list[Gap]:
             gaps.append(Gap(message, "untranslated"))
         elif entry.fuzzy:
             gaps.append(Gap(message, "fuzzy"))
-        elif sorted(cited_keys(entry.string)) != sorted(cited_keys(message.msgid)):
-            gaps.append(Gap(message, "citation markers differ from the English"))
+        elif errors := entry.check(catalog):
+            gaps.append(Gap(message, "; ".join(str(e) for e in errors)))
     return gaps
 
 

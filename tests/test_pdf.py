@@ -177,23 +177,34 @@ HOSTILE = [
 
 
 @pytest.mark.parametrize("markup", HOSTILE)
-def test_template_string_cannot_load_local_files_or_network(
+def test_markup_in_a_template_translation_is_refused(
     catalogs: Path, tmp_path: Path, markup: str
 ) -> None:
+    # Template strings are rendered as HTML, so the catalog gate refuses added markup...
     edit_po(po_path("es"), "References", msgstr=f"Referencias{markup}")
     result = run("build", "-l", "es", "breast", "-o", str(tmp_path / "out"))
     assert result.exit_code == 1
-    assert "refused to load" in result.output
+    assert "markup differs from the English" in result.output
     assert not list((tmp_path / "out").rglob("*.pdf"))
+
+
+@pytest.mark.parametrize("markup", HOSTILE)
+def test_restricted_fetcher_blocks_local_files_and_network(markup: str) -> None:
+    # ...and should any markup get through, the URL fetcher still loads nothing outside.
+    html = f'<html lang="en"><title>t</title><body><p>x</p>{markup}</body></html>'
+    with pytest.raises(RenderError, match="refused to load"):
+        write_pdf(html, lang="en", label="test")
 
 
 @pytest.mark.parametrize("markup", HOSTILE[:3])
 def test_content_translation_is_text_never_markup(
     catalogs: Path, tmp_path: Path, markup: str
 ) -> None:
+    # The catalog gate refuses it; a DRAFT build goes past the gate and shows it as text.
     title = load_topic("breast").title
     edit_po(po_path("es"), title, msgstr=f"Calcificaciones {markup}")
-    result = run("build", "-l", "es", "breast", "-o", str(tmp_path))
+    assert run("build", "-l", "es", "breast", "-o", str(tmp_path)).exit_code == 1
+    result = run("build", "-l", "es", "breast", "-o", str(tmp_path), "--allow-incomplete")
     assert result.exit_code == 0, result.output
     pdf = (tmp_path / "es" / "breast.pdf").read_bytes()
     assert squash(markup) in squash(pdf_text(pdf))  # shown literally

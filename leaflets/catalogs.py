@@ -1,0 +1,205 @@
+"""Translator workflow through Babel's Python API: extract, init, update, compile, status."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import os
+import tempfile
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from babel import Locale, UnknownLocaleError
+from babel.messages.extract import extract_from_dir
+from babel.messages.frontend import parse_mapping_cfg
+from babel.messages.pofile import write_po
+
+from leaflets import __version__
+from leaflets.errors import CatalogError, UsageError
+from leaflets.i18n import (
+    LeafletCatalog,
+    available_languages,
+    compile_catalog,
+    leaflet_messages,
+    load_po,
+    po_path,
+    provenance,
+    read_catalog,
+    template_path,
+)
+
+#: Babel 2.18's rule for Arabic swaps the "many" and "other" forms; this is CLDR's.
+PLURAL_FORMS = {
+    "ar": "nplurals=6; plural=(n==0 ? 0 : n==1 ? 1 : n==2 ? 2 : n%100>=3 && n%100<=10 ? 3 "
+    ": n%100>=11 ? 4 : 5);",
+}
+_REF = "ref: "
+
+
+def _write_atomic(path: Path, catalog: LeafletCatalog, **options: bool) -> None:
+    buffer = io.BytesIO()
+    write_po(buffer, catalog, width=76, **options)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(buffer.getvalue())
+    os.replace(tmp, path)
+
+
+def extract(root: Path | None = None) -> bool:
+    """Extract every message into messages.pot; return False when nothing changed.
+
+    The file is rewritten only when a message, comment or location changed, so a repeated
+    extraction leaves it byte-identical (no POT-Creation-Date churn).
+    """
+    root = root or template_path().parent.parent
+    config = root / "babel.cfg"
+    if not config.is_file():
+        raise CatalogError(f"{config}: not found; run `leaflets i18n extract` in a source checkout")
+    with config.open() as fh:
+        method_map, options_map = parse_mapping_cfg(fh)  # type: ignore[no-untyped-call]
+    catalog = LeafletCatalog(
+        project="leaflets",
+        version=__version__,
+        copyright_holder="leaflets contributors",
+        msgid_bugs_address="",
+        charset="utf-8",
+    )
+    for filename, lineno, message, comments, context in extract_from_dir(
+        root, method_map, options_map, comment_tags=("NOTE:",), strip_comment_tags=True
+    ):
+        catalog.add(message, None, [(filename, lineno)], auto_comments=comments, context=context)
+    path = template_path()
+    if path.is_file():
+        old = read_catalog(path)
+        catalog.creation_date = old.creation_date
+        if _serialise(old) == _serialise(catalog):
+            return False
+    _write_atomic(path, catalog, sort_by_file=True)
+    return True
+
+
+def _serialise(catalog: LeafletCatalog) -> bytes:
+    buffer = io.BytesIO()
+    write_po(buffer, catalog, width=76, sort_by_file=True, omit_header=True)
+    return buffer.getvalue()
+
+
+def init(code: str, translated_by: str) -> Path:
+    """Create a catalog for a new language from the template, with its provenance header."""
+    lang = code.replace("-", "_")
+    try:
+        locale = Locale.parse(lang)
+    except (ValueError, UnknownLocaleError):
+        raise UsageError(
+            f"{code!r} is not a language Babel knows (CLDR); try e.g. fr or pt_BR"
+        ) from None
+    path = po_path(lang)
+    if path.exists():
+        raise CatalogError(f"{path}: already exists; use `leaflets i18n update {lang}`")
+    catalog = read_catalog(template_path(), lang)
+    catalog.locale = locale
+    catalog.fuzzy = False
+    catalog.revision_date = dt.datetime.now(dt.UTC).replace(second=0, microsecond=0)
+    catalog.language_team = f"{locale.get_display_name('en')} <>"
+    if lang in PLURAL_FORMS:
+        catalog.mime_headers = [("Plural-Forms", PLURAL_FORMS[lang])]
+    catalog.extra_headers.update(
+        {"X-Translated-By": translated_by, "X-Review-Status": "unreviewed"}
+    )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    _write_atomic(path, catalog)
+    return path
+
+
+def _ref(message: object) -> str | None:
+    for comment in getattr(message, "auto_comments", ()):
+        if comment.startswith(_REF):
+            return str(comment[len(_REF) :])
+    return None
+
+
+def update(lang: str, fuzzy_matching: bool = False) -> tuple[int, int]:
+    """Merge the template into a catalog; return (new strings, strings marked fuzzy).
+
+    A string whose English changed (same place in a topic, new text) keeps its old
+    translation, marked fuzzy with the previous English, so it is never printed until a
+    translator confirms it. Babel's guessing for other new strings is off unless asked for.
+    Entries no longer used are kept as obsolete (#~).
+    """
+    catalog = load_po(lang)
+    template = read_catalog(template_path())
+    before = {_ref(m): m for m in catalog if m.id and _ref(m) and m.string}
+    known = {m.id for m in catalog if m.id}
+    catalog.update(template, no_fuzzy_matching=not fuzzy_matching)
+    new = changed = 0
+    for message in catalog:
+        if not message.id or message.id in known:
+            continue
+        new += 1
+        previous = before.get(_ref(message))
+        if previous is not None and not message.string:
+            message.string = previous.string
+            message.previous_id = [str(previous.id)]
+        if message.string:
+            message.flags.add("fuzzy")
+            changed += 1
+    _write_atomic(po_path(lang), catalog)
+    return new, changed
+
+
+def compile_all(langs: list[str]) -> dict[str, int]:
+    """Compile .mo files (never with fuzzy entries); return how many fuzzy entries each skipped."""
+    skipped = {}
+    for lang in langs:
+        po_path(lang).with_suffix(".mo").unlink(missing_ok=True)
+        compile_catalog(lang)
+        skipped[lang] = sum(1 for m in load_po(lang) if m.id and m.fuzzy)
+    return skipped
+
+
+@dataclass(frozen=True)
+class Status:
+    """Translation progress of one leaflet."""
+
+    topic: str
+    lang: str
+    translated: int
+    fuzzy: int
+    untranslated: int
+    review: str
+
+    @property
+    def total(self) -> int:
+        """Strings the leaflet needs."""
+        return self.translated + self.fuzzy + self.untranslated
+
+    @property
+    def percent(self) -> float:
+        """Share translated (fuzzy does not count), 0-100."""
+        return 100.0 * self.translated / self.total if self.total else 100.0
+
+    def as_dict(self) -> dict[str, object]:
+        """For --format json."""
+        return {**asdict(self), "total": self.total, "percent": round(self.percent, 1)}
+
+
+def status(topics: list[str], langs: list[str] | None = None) -> list[Status]:
+    """Counts per topic and language; obsolete entries and the header never count."""
+    rows = []
+    for lang in langs or [lang for lang in available_languages() if lang != "en"]:
+        catalog = load_po(lang)
+        review = provenance(lang, catalog).status
+        for topic in topics:
+            counts = {"translated": 0, "fuzzy": 0, "untranslated": 0}
+            for msgid in dict.fromkeys(m.msgid for m in leaflet_messages(topic)):
+                entry = catalog.get(msgid)
+                key = (
+                    "untranslated"
+                    if entry is None or not entry.string
+                    else "fuzzy"
+                    if entry.fuzzy
+                    else "translated"
+                )
+                counts[key] += 1
+            rows.append(Status(topic, lang, review=review, **counts))
+    return rows

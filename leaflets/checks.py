@@ -1,0 +1,162 @@
+"""`leaflets check`: content, catalogs, readability and review dates, grouped by file."""
+
+from __future__ import annotations
+
+import datetime as dt
+import gettext
+import re
+import tomllib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from leaflets.content import available_topics, load_topic, topic_path
+from leaflets.errors import LeafletsError
+from leaflets.i18n import (
+    SOURCE_LANGUAGE,
+    available_languages,
+    compile_catalog,
+    leaflet_messages,
+    load_po,
+    po_path,
+    provenance,
+    template_path,
+)
+from leaflets.readability import scores
+
+DEFAULTS = {"max_english_grade": 8.0, "review_warning_days": 90}
+_LOCATED = re.compile(r"^(?P<file>.+?):(?P<line>\d+): (?P<text>.*)$")
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem or note, where it is."""
+
+    file: str
+    line: int
+    level: str  # "error", "warning" or "info"
+    text: str
+
+
+def settings() -> dict[str, float]:
+    """Thresholds from [tool.leaflets.check] in pyproject.toml, over the defaults."""
+    config = dict(DEFAULTS)
+    pyproject = template_path().parent.parent / "pyproject.toml"
+    if pyproject.is_file():
+        with pyproject.open("rb") as fh:
+            config.update(tomllib.load(fh).get("tool", {}).get("leaflets", {}).get("check", {}))
+    return config
+
+
+def _from_error(exc: LeafletsError, fallback: str) -> Iterator[Finding]:
+    for line in exc.message.splitlines():
+        match = _LOCATED.match(line)
+        if match:
+            yield Finding(match["file"], int(match["line"]), "error", match["text"])
+        else:
+            yield Finding(fallback, 0, "error", line.removeprefix(f"{fallback}: "))
+
+
+def check_content(today: dt.date, warning_days: float) -> Iterator[Finding]:
+    """Schema, references and ids of every topic; review dates."""
+    seen: dict[str, str] = {}
+    for name in available_topics():
+        path = str(topic_path(name))
+        try:
+            topic = load_topic(name)
+        except LeafletsError as exc:
+            yield from _from_error(exc, path)
+            continue
+        if topic.id in seen:
+            yield Finding(
+                path, 1, "error", f"topic id {topic.id!r} is also used by {seen[topic.id]}"
+            )
+        seen[topic.id] = path
+        line = _key_line(path, "next_review")
+        if today >= topic.next_review:
+            yield Finding(
+                path,
+                line,
+                "error",
+                f"review was due on {topic.next_review}; review the content and update the dates",
+            )
+        elif (topic.next_review - today).days <= warning_days:
+            yield Finding(path, line, "warning", f"review is due on {topic.next_review}")
+
+
+def _key_line(path: str, key: str) -> int:
+    for number, text in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), 1):
+        if text.startswith(f"{key}:"):
+            return number
+    return 1
+
+
+def check_catalog(lang: str) -> Iterator[Finding]:
+    """Every entry translated, not fuzzy, and passing Babel's and leaflets' checkers."""
+    path = str(po_path(lang))
+    try:
+        catalog = load_po(lang)
+        provenance(lang, catalog)
+    except LeafletsError as exc:
+        yield from _from_error(exc, path)
+        return
+    for entry in catalog:
+        if not entry.id:
+            continue
+        line, short = entry.lineno or 0, repr(str(entry.id)[:60])
+        if not entry.string:
+            yield Finding(path, line, "error", f"untranslated: {short}")
+        elif entry.fuzzy:
+            yield Finding(path, line, "error", f"fuzzy (English changed; confirm it): {short}")
+        else:
+            for error in entry.check(catalog):
+                yield Finding(path, line, "error", f"{error}: {short}")
+    needed = {m.msgid: m for name in available_topics() for m in leaflet_messages(name)}
+    for msgid, needed_by in needed.items():
+        if catalog.get(msgid) is None:
+            yield Finding(
+                path,
+                0,
+                "error",
+                f"missing {msgid[:60]!r} ({needed_by.source}:{needed_by.line}); "
+                "run `leaflets i18n extract` and `leaflets i18n update`",
+            )
+
+
+def check_readability(max_grade: float) -> Iterator[Finding]:
+    """A score per leaflet and language; English above the grade limit is an error."""
+    for lang in available_languages():
+        try:
+            translations = (
+                gettext.NullTranslations() if lang == SOURCE_LANGUAGE else compile_catalog(lang)
+            )
+        except LeafletsError:
+            continue  # reported by the catalog check
+        for name in available_topics():
+            try:
+                topic = load_topic(name)
+            except LeafletsError:
+                continue  # reported by the content check
+            found = scores(topic, lang, translations)
+            if not found:
+                yield Finding("readability", 0, "info", f"{lang}/{name}: no textstat formula")
+            for score in found:
+                level = "info"
+                if lang == SOURCE_LANGUAGE and score.lower_is_easier and score.value > max_grade:
+                    level = "error"
+                limit = f" (limit {max_grade})" if lang == SOURCE_LANGUAGE else ""
+                yield Finding(
+                    "readability", 0, level, f"{lang}/{name}: {score.formula} {score.value}{limit}"
+                )
+
+
+def run_checks(today: dt.date | None = None) -> list[Finding]:
+    """Every check, in file order."""
+    config = settings()
+    today = today or dt.date.today()
+    findings = list(check_content(today, config["review_warning_days"]))
+    for lang in available_languages():
+        if lang != SOURCE_LANGUAGE:
+            findings.extend(check_catalog(lang))
+    findings.extend(check_readability(config["max_english_grade"]))
+    return findings
