@@ -38,6 +38,7 @@ _REF = "ref: "
 
 def _write_atomic(path: Path, catalog: LeafletCatalog, **options: bool) -> None:
     buffer = io.BytesIO()
+    # No include_previous: Babel 2.18 wraps "#| msgid" comments into invalid PO syntax.
     write_po(buffer, catalog, width=76, **options)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
     with os.fdopen(fd, "wb") as fh:

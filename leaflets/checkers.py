@@ -70,3 +70,11 @@ def markup(catalog: Catalog | None, message: Message) -> None:
         if sorted(_TAG.findall(english)) != sorted(_TAG.findall(translation)):
             extra = sorted(set(_TAG.findall(translation)) - set(_TAG.findall(english)))
             raise TranslationError(f"markup differs from the English {extra or ''}".strip())
+
+
+def placeholders(catalog: Catalog | None, message: Message) -> None:
+    """Every %(name)s placeholder is kept (Babel's own check allows dropping named ones)."""
+    for english, translation in _pairs(message):
+        lost = sorted(set(_PLACEHOLDER.findall(english)) - set(_PLACEHOLDER.findall(translation)))
+        if lost:
+            raise TranslationError(f"placeholder {lost[0]} is missing")

@@ -70,6 +70,26 @@ def catalogs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 @pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """A scratch copy of the project's topics, templates, catalogs and babel.cfg."""
+    root = tmp_path / "project"
+    shutil.copytree(
+        ROOT / "translations", root / "translations", ignore=shutil.ignore_patterns("*.mo")
+    )
+    shutil.copytree(ROOT / "templates", root / "templates")
+    shutil.copytree(content.TOPICS_DIR, root / "leaflets" / "topics")
+    for name in ("babel.cfg", "pyproject.toml"):
+        shutil.copy(ROOT / name, root / name)
+    monkeypatch.setattr(i18n, "TRANSLATIONS_DIR", root / "translations")
+    monkeypatch.setattr(content, "TOPICS_DIR", root / "leaflets" / "topics")
+    content.load_topic.cache_clear()
+    i18n.topic_messages.cache_clear()
+    yield root
+    content.load_topic.cache_clear()
+    i18n.topic_messages.cache_clear()
+
+
+@pytest.fixture
 def topics_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     """A scratch copy of the packaged topics that tests may break."""
     folder = tmp_path / "topics"
