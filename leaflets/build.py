@@ -23,20 +23,40 @@ from leaflets.i18n import (
     po_path,
     provenance,
 )
-from leaflets.models import Topic
-from leaflets.pdf import write_pdf
-from leaflets.render import Options, render_html
+from leaflets.models import Brand, Topic
+from leaflets.pdf import PrintStyle, write_pdf
+from leaflets.render import DEFAULT_BRAND, Options, render_html
 
 #: How many untranslated strings an error lists before summarising the rest.
 MAX_LISTED = 12
 
 
 @dataclass(frozen=True)
+class Variant:
+    """Who a leaflet is for and how it is printed: brand, paper, large print."""
+
+    brand: Brand = DEFAULT_BRAND
+    paper: str | None = None  # None: the brand's own paper
+    large_print: bool = False
+
+    @property
+    def style(self) -> PrintStyle:
+        """The print style the PDF stage needs."""
+        return PrintStyle(
+            paper=self.paper or self.brand.paper,
+            large_print=self.large_print,
+            primary_color=self.brand.primary_color,
+            accent_color=self.brand.accent_color,
+        )
+
+
+@dataclass(frozen=True)
 class Job:
-    """One leaflet: a topic in a language."""
+    """One leaflet: a topic in a language, in a variant."""
 
     topic: str
     lang: str
+    variant: Variant = Variant()
 
     @property
     def label(self) -> str:
@@ -45,8 +65,11 @@ class Job:
 
 
 def output_path(out_dir: Path, job: Job) -> Path:
-    """Where a leaflet's PDF goes: ``<out>/<lang>/<topic>.pdf``."""
-    return out_dir / bcp47(job.lang) / f"{job.topic}.pdf"
+    """Where a leaflet's PDF goes: ``<out>[/<brand>]/<lang>/<topic>[-large].pdf``."""
+    brand = job.variant.brand
+    folder = out_dir / brand.key if brand.key else out_dir
+    suffix = "-large" if job.variant.large_print else ""
+    return folder / bcp47(job.lang) / f"{job.topic}{suffix}.pdf"
 
 
 def default_languages(topics: list[str]) -> tuple[list[str], list[tuple[str, float]]]:
@@ -118,13 +141,22 @@ def leaflet_html(item: Prepared) -> str:
         item.topic,
         item.job.lang,
         item.translations,
+        brand=item.job.variant.brand,
         options=Options(draft=item.draft, unreviewed=item.unreviewed),
     )
 
 
 def render_pdf(item: Prepared) -> bytes:
     """Render one prepared leaflet to PDF bytes."""
-    return write_pdf(leaflet_html(item), lang=item.job.lang, label=item.job.label)
+    variant = item.job.variant
+    logo = variant.brand.logo_file
+    return write_pdf(
+        leaflet_html(item),
+        lang=item.job.lang,
+        label=item.job.label,
+        style=variant.style,
+        extra_files=(logo,) if logo else (),
+    )
 
 
 def write_atomic(path: Path, data: bytes) -> None:

@@ -10,7 +10,8 @@ from pathlib import Path
 import click
 
 from leaflets import __version__, catalogs
-from leaflets.build import Job, build_leaflet, default_languages, prepare_all
+from leaflets.brand import load_brand
+from leaflets.build import Job, Variant, build_leaflet, default_languages, prepare_all
 from leaflets.checks import run_checks
 from leaflets.content import available_topics, load_topic
 from leaflets.errors import UsageError
@@ -25,6 +26,7 @@ from leaflets.i18n import (
     provenance,
     template_path,
 )
+from leaflets.render import DEFAULT_BRAND
 
 
 def _topics(names: tuple[str, ...]) -> list[str]:
@@ -66,18 +68,40 @@ def cli(debug: bool) -> None:
     is_flag=True,
     help="Build leaflets with untranslated strings anyway, marked DRAFT on every page.",
 )
+@click.option(
+    "--brand",
+    "brand_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="A clinic's brand.toml (default: the built-in example brand).",
+)
+@click.option(
+    "--paper",
+    type=click.Choice(["a4", "letter"], case_sensitive=False),
+    default=None,
+    help="Paper size (default: the brand's, else A4).",
+)
+@click.option("--large-print", is_flag=True, help="16 pt body text, nothing under 14 pt.")
 def build(
-    topics: tuple[str, ...], langs: tuple[str, ...], out_dir: Path, allow_incomplete: bool
+    topics: tuple[str, ...],
+    langs: tuple[str, ...],
+    out_dir: Path,
+    allow_incomplete: bool,
+    brand_file: Path | None,
+    paper: str | None,
+    large_print: bool,
 ) -> None:
-    """Build leaflets into OUTPUT/<lang>/<topic>.pdf (all topics if none are named)."""
+    """Build leaflets into OUTPUT[/BRAND]/<lang>/<topic>.pdf (all topics if none are named)."""
     names = _topics(topics)
+    brand = load_brand(brand_file) if brand_file else DEFAULT_BRAND
+    variant = Variant(brand, paper.lower() if paper else None, large_print)
     if langs:
         chosen = list(dict.fromkeys(parse_language(code) for code in langs))
     else:
         chosen, skipped = default_languages(names)
         for lang, share in skipped:
             click.echo(f"skipped {lang}: translation {share:.0%} complete", err=True)
-    jobs = [Job(name, lang) for lang in chosen for name in names]
+    jobs = [Job(name, lang, variant) for lang in chosen for name in names]
     for item in prepare_all(jobs, allow_incomplete):
         start = time.perf_counter()
         path = build_leaflet(item, out_dir)

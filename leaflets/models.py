@@ -5,7 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Iterator
-from typing import Annotated
+from pathlib import Path
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
@@ -132,13 +133,36 @@ class Topic(Strict):
         return sorted(((numbers[r.key], r) for r in self.references), key=lambda p: p[0])
 
 
-class Brand(Strict):
-    """The clinic whose identity a leaflet carries."""
+#: A colour as six hex digits; nothing else can reach the stylesheet.
+HexColor = Annotated[str, StringConstraints(pattern=r"^#[0-9a-fA-F]{6}$")]
+#: One line of brand text: no line breaks or control characters.
+Line = Annotated[
+    str, StringConstraints(min_length=1, max_length=200, pattern=r"^[^\x00-\x1f\x7f]+$")
+]
 
-    name: Text
-    department: Text | None = None
-    logo: str | None = None
-    address: Text | None = None
-    phone: Text | None = None
-    email: Text | None = None
+
+class BrandFile(Strict):
+    """The keys a clinic's brand.toml may hold."""
+
+    name: Line
+    department: Line | None = None
+    logo: Line | None = None
+    address: Line | None = None
+    phone: Line | None = None
+    email: Line | None = None
     website: Url | None = None
+    qr_url: Url | None = None
+    primary_color: HexColor = "#0a5c7a"
+    accent_color: HexColor = "#e8f1f5"
+    paper: Literal["a4", "letter"] = "a4"
+
+
+class Brand(BrandFile):
+    """A validated brand, ready to render: the logo resolved to a file the fetcher may read."""
+
+    #: For the logo's <img src>: a path under templates/ or a file: URL.
+    logo_src: str | None = None
+    #: The one file outside the package the PDF renderer may read.
+    logo_file: Path | None = None
+    #: Output folder name (the brand file's stem); None for the built-in brand.
+    key: str | None = None

@@ -10,6 +10,7 @@ import re
 import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -143,9 +144,10 @@ def _fetcher_class() -> type:
 
         roots = (TEMPLATES_DIR.resolve(), ASSETS_DIR.resolve(), FONTS_DIR)
 
-        def __init__(self) -> None:
+        def __init__(self, extra_files: tuple[Path, ...] = ()) -> None:
             super().__init__(allowed_protocols={"data", "file"}, allow_redirects=False)
             self.blocked: list[str] = []
+            self.extra_files = {f.resolve() for f in extra_files}
 
         def fetch(self, url: str, headers: Any = None) -> Any:
             scheme = urlsplit(url).scheme.lower()
@@ -153,7 +155,10 @@ def _fetcher_class() -> type:
                 return super().fetch(url, headers)
             if scheme == "file":
                 path = Path(url2pathname(urlsplit(url).path)).resolve()
-                if path.is_file() and any(path.is_relative_to(r) for r in self.roots):
+                allowed = path in self.extra_files or any(
+                    path.is_relative_to(root) for root in self.roots
+                )
+                if allowed and path.is_file():
                     kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
                     return urls.URLFetcherResponse(
                         url, body=path.read_bytes(), headers={"Content-Type": kind}
@@ -164,9 +169,12 @@ def _fetcher_class() -> type:
     return RestrictedURLFetcher
 
 
-def new_fetcher() -> Any:
-    """A fresh restricted fetcher that records what it refused."""
-    return _fetcher_class()()
+def new_fetcher(extra_files: tuple[Path, ...] = ()) -> Any:
+    """A fresh restricted fetcher that records what it refused.
+
+    ``extra_files`` are single files outside the package it may also read (a brand's logo).
+    """
+    return _fetcher_class()(extra_files)
 
 
 @functools.cache
@@ -184,18 +192,43 @@ def _compile_css(**source: str) -> Any:
     return sheet
 
 
-@functools.cache
-def _stylesheets(lang: str) -> tuple[Any, ...]:
-    """The compiled stylesheets for a language, built once per process and reused."""
+@dataclass(frozen=True)
+class PrintStyle:
+    """How a leaflet is printed: paper, large print and the brand's colours."""
+
+    paper: str
+    large_print: bool
+    primary_color: str
+    accent_color: str
+
+
+def style_css(style: PrintStyle) -> str:
+    """The stylesheet for a print style; colours are validated hex values (see models)."""
     return (
-        _main_stylesheet(),
-        _compile_css(string=language_css(lang)),
+        f"@page {{ size: {PAPER_SIZES[style.paper]}; }}\n"
+        f":root {{ --primary: {style.primary_color}; --tint: {style.accent_color}; }}"
     )
 
 
+PAPER_SIZES = {"a4": "A4", "letter": "letter"}
+
+
 @functools.cache
-def _main_stylesheet() -> Any:
-    return _compile_css(filename=str(TEMPLATES_DIR / "leaflet.css"))
+def _stylesheets(lang: str, style: PrintStyle) -> tuple[Any, ...]:
+    """The compiled stylesheets for a language and style, built once per process and reused."""
+    sheets = [
+        _file_stylesheet("leaflet.css"),
+        _compile_css(string=language_css(lang)),
+        _compile_css(string=style_css(style)),
+    ]
+    if style.large_print:
+        sheets.append(_file_stylesheet("large-print.css"))
+    return tuple(sheets)
+
+
+@functools.cache
+def _file_stylesheet(name: str) -> Any:
+    return _compile_css(filename=str(TEMPLATES_DIR / name))
 
 
 def _codes(chars: list[str]) -> str:
@@ -224,7 +257,14 @@ def _captured_warnings() -> Iterator[_Capture]:
         logger.propagate = propagate
 
 
-def write_pdf(html: str, *, lang: str, label: str) -> bytes:
+def write_pdf(
+    html: str,
+    *,
+    lang: str,
+    label: str,
+    style: PrintStyle,
+    extra_files: tuple[Path, ...] = (),
+) -> bytes:
     """Render ``html`` to tagged PDF/UA-1 bytes; refuse blocked URLs and missing glyphs.
 
     ``label`` names the leaflet (topic and language) in any error.
@@ -233,8 +273,8 @@ def write_pdf(html: str, *, lang: str, label: str) -> bytes:
     if missing:
         raise RenderError(f"{label}: the fonts for {lang!r} have no glyph for {_codes(missing)}")
     wp = _lazy_weasyprint()
-    sheets = _stylesheets(lang)
-    fetcher = new_fetcher()
+    sheets = _stylesheets(lang, style)
+    fetcher = new_fetcher(extra_files)
     with _captured_warnings() as captured:
         document = wp.HTML(string=html, base_url=TEMPLATES_DIR.as_uri() + "/", url_fetcher=fetcher)
         pdf: bytes = document.write_pdf(

@@ -9,6 +9,7 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import segno
 from babel import Locale
 from babel.dates import format_date
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
@@ -25,7 +26,7 @@ _CITATION_AND_SPACE = re.compile(r"\s*" + CITATION_RE.pattern)
 
 DEFAULT_BRAND = Brand(
     name="Example Community Clinic",
-    logo="assets/logo.svg",
+    logo_src="assets/logo.svg",
     address="1 Example Street, Exampletown",
     phone="+1 555 0100",
     email="info@clinic.example",
@@ -44,6 +45,12 @@ def _keep_words_whole(html: str, lang: str) -> str:
         return html
     head, body = html.split("<body", 1)  # leave <title> and metadata untouched
     return head + "<body" + pattern.sub("\u2060", body)
+
+
+@functools.cache
+def qr_data_uri(url: str) -> str:
+    """A QR code for ``url`` as vector SVG in a data: URI (segno draws it)."""
+    return str(segno.make(url, error="m").svg_data_uri(border=2, dark="#000000"))
 
 
 def text_direction(text: str, default: str = "ltr") -> str:
@@ -136,6 +143,7 @@ def render_html(
         reviewed=reviewed,
         next_review=format_date(topic.next_review, format="long", locale=locale),
         iso_reviewed=topic.reviewed.isoformat(),
+        qr_code=qr_data_uri(brand.qr_url) if brand.qr_url else None,
         draft=options.draft,
         unreviewed=options.unreviewed,
         source_date=reviewed,

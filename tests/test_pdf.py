@@ -14,7 +14,7 @@ import pytest
 from pypdf import PdfReader
 
 from conftest import ROOT, edit_po, pdf_text, run, squash
-from leaflets.build import Job, leaflet_html, prepare
+from leaflets.build import Job, Variant, leaflet_html, prepare
 from leaflets.content import available_topics, load_topic
 from leaflets.errors import RenderError
 from leaflets.i18n import available_languages, bcp47, compile_catalog, interface_messages, po_path
@@ -22,6 +22,7 @@ from leaflets.models import CITATION_RE
 from leaflets.pdf import font_families, write_pdf
 
 TOPICS = available_topics()
+STYLE = Variant().style
 
 
 LANGUAGES = available_languages()
@@ -193,7 +194,7 @@ def test_restricted_fetcher_blocks_local_files_and_network(markup: str) -> None:
     # ...and should any markup get through, the URL fetcher still loads nothing outside.
     html = f'<html lang="en"><title>t</title><body><p>x</p>{markup}</body></html>'
     with pytest.raises(RenderError, match="refused to load"):
-        write_pdf(html, lang="en", label="test")
+        write_pdf(html, lang="en", label="test", style=STYLE)
 
 
 @pytest.mark.parametrize("markup", HOSTILE[:3])
@@ -215,15 +216,15 @@ def test_attachment_from_outside_is_refused_and_nothing_embedded() -> None:
     hostname = Path("/etc/hostname").read_text().strip()
     html = '<html lang="en"><title>t</title><link rel="attachment" href="file:///etc/hostname"><p>x'
     with pytest.raises(RenderError, match="refused to load file:///etc/hostname"):
-        write_pdf(html, lang="en", label="test")
-    ok = write_pdf('<html lang="en"><title>t</title><p>x', lang="en", label="test")
+        write_pdf(html, lang="en", label="test", style=STYLE)
+    ok = write_pdf('<html lang="en"><title>t</title><p>x', lang="en", label="test", style=STYLE)
     assert b"/EmbeddedFile" not in ok and hostname.encode() not in ok
 
 
 def test_missing_glyph_is_a_build_error() -> None:
     html = '<html lang="zh"><title>t</title><p>漢字</p>'
     with pytest.raises(RenderError, match=re.escape("U+6F22")):
-        write_pdf(html, lang="en", label="zh/test")
+        write_pdf(html, lang="en", label="zh/test", style=STYLE)
 
 
 def test_draft_mark_on_every_page_with_allow_incomplete(catalogs: Path, tmp_path: Path) -> None:
