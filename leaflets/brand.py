@@ -6,7 +6,6 @@ import tomllib
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from coloraide import Color
 from pydantic import ValidationError
 
 from leaflets.errors import LeafletsError
@@ -24,6 +23,8 @@ class BrandError(LeafletsError):
 
 
 def _contrast(foreground: str, background: str) -> float:
+    from coloraide import Color  # imported on use: it costs a tenth of a second
+
     return float(Color(foreground).contrast(background, method="wcag21"))
 
 

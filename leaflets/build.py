@@ -8,6 +8,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from leaflets.cache import completeness_key, recall, remember
 from leaflets.content import load_topic
 from leaflets.errors import CatalogError, LeafletsError
 from leaflets.i18n import (
@@ -23,9 +24,8 @@ from leaflets.i18n import (
     po_path,
     provenance,
 )
-from leaflets.models import Brand, Topic
+from leaflets.models import DEFAULT_BRAND, Brand, Topic
 from leaflets.pdf import PrintStyle, write_pdf
-from leaflets.render import DEFAULT_BRAND, Options, render_html
 
 #: How many untranslated strings an error lists before summarising the rest.
 MAX_LISTED = 12
@@ -72,11 +72,22 @@ def output_path(out_dir: Path, job: Job) -> Path:
     return folder / bcp47(job.lang) / f"{job.topic}{suffix}.pdf"
 
 
-def default_languages(topics: list[str]) -> tuple[list[str], list[tuple[str, float]]]:
-    """English plus each language complete for ``topics``; and the skipped ones with their share."""
+def default_languages(
+    topics: list[str], memo_dir: Path | None = None
+) -> tuple[list[str], list[tuple[str, float]]]:
+    """English plus each language complete for ``topics``; and the skipped ones with their share.
+
+    With ``memo_dir``, each answer is remembered under a key of its inputs, so a build where
+    nothing changed does not parse every catalog again.
+    """
     chosen, skipped = [], []
     for lang in available_languages():
-        share = completeness(lang, topics)
+        key = completeness_key(lang, topics)
+        share = recall(memo_dir, f"complete-{lang}", key) if memo_dir else None
+        if share is None:
+            share = completeness(lang, topics)
+            if memo_dir:
+                remember(memo_dir, f"complete-{lang}", key, share)
         if share >= 1.0:
             chosen.append(lang)
         else:
@@ -137,6 +148,8 @@ def prepare_all(jobs: list[Job], allow_incomplete: bool = False) -> list[Prepare
 
 def leaflet_html(item: Prepared) -> str:
     """The HTML of one prepared leaflet, as it goes to WeasyPrint."""
+    from leaflets.render import Options, render_html  # Jinja2 only when there is work
+
     return render_html(
         item.topic,
         item.job.lang,

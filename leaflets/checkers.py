@@ -31,6 +31,8 @@ def _pairs(message: Message) -> Iterator[tuple[str, str]]:
 
 def _ascii_digits(text: str) -> str:
     """Write every decimal digit (Arabic-Indic, Devanagari...) as 0-9."""
+    if not any(c.isdecimal() and not c.isascii() for c in text):
+        return text
     return "".join(str(unicodedata.digit(c)) if c.isdecimal() else c for c in text)
 
 

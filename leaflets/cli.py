@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
 from pathlib import Path
+from types import ModuleType
+from typing import Any
 
 import click
 
-from leaflets import __version__, catalogs
-from leaflets.brand import load_brand
-from leaflets.build import Job, Variant, build_leaflet, default_languages, prepare_all
-from leaflets.checks import run_checks
+from leaflets import __version__
+from leaflets.batch import Outcome, Settings, parse_shard, run_batch, shard
+from leaflets.build import Job, Variant, default_languages
 from leaflets.content import available_topics, load_topic
 from leaflets.errors import UsageError
 from leaflets.i18n import (
@@ -26,7 +28,7 @@ from leaflets.i18n import (
     provenance,
     template_path,
 )
-from leaflets.render import DEFAULT_BRAND
+from leaflets.models import DEFAULT_BRAND
 
 
 def _topics(names: tuple[str, ...]) -> list[str]:
@@ -82,6 +84,18 @@ def cli(debug: bool) -> None:
     help="Paper size (default: the brand's, else A4).",
 )
 @click.option("--large-print", is_flag=True, help="16 pt body text, nothing under 14 pt.")
+@click.option(
+    "-j",
+    "--jobs",
+    "workers",
+    type=click.IntRange(min=1),
+    default=os.cpu_count() or 1,
+    show_default="number of CPUs",
+    help="Leaflets rendered in parallel.",
+)
+@click.option("--force", is_flag=True, help="Rebuild even the leaflets that are up to date.")
+@click.option("--shard", "shard_spec", metavar="K/N", help="Build only the K-th of N slices.")
+@click.option("--html", is_flag=True, help="Also write the HTML next to each PDF.")
 def build(
     topics: tuple[str, ...],
     langs: tuple[str, ...],
@@ -90,23 +104,73 @@ def build(
     brand_file: Path | None,
     paper: str | None,
     large_print: bool,
+    workers: int,
+    force: bool,
+    shard_spec: str | None,
+    html: bool,
 ) -> None:
-    """Build leaflets into OUTPUT[/BRAND]/<lang>/<topic>.pdf (all topics if none are named)."""
+    """Build leaflets into OUTPUT[/BRAND]/<lang>/<topic>.pdf (all topics if none are named).
+
+    Leaflets whose inputs have not changed since the last build are skipped.
+    """
+    start = time.perf_counter()
     names = _topics(topics)
-    brand = load_brand(brand_file) if brand_file else DEFAULT_BRAND
+    if brand_file:
+        from leaflets.brand import load_brand  # colour maths only when a brand file is used
+
+        brand = load_brand(brand_file)
+    else:
+        brand = DEFAULT_BRAND
     variant = Variant(brand, paper.lower() if paper else None, large_print)
     if langs:
         chosen = list(dict.fromkeys(parse_language(code) for code in langs))
     else:
-        chosen, skipped = default_languages(names)
+        chosen, skipped = default_languages(names, memo_dir=out_dir)
         for lang, share in skipped:
             click.echo(f"skipped {lang}: translation {share:.0%} complete", err=True)
     jobs = [Job(name, lang, variant) for lang in chosen for name in names]
-    for item in prepare_all(jobs, allow_incomplete):
-        start = time.perf_counter()
-        path = build_leaflet(item, out_dir)
-        note = "  DRAFT: incomplete translation" if item.draft else ""
-        click.echo(f"{path}  ({time.perf_counter() - start:.2f} s){note}")
+    if shard_spec:
+        try:
+            jobs = shard(jobs, *parse_shard(shard_spec))
+        except ValueError as exc:
+            raise click.BadParameter(str(exc), param_hint="--shard") from None
+    settings = Settings(out_dir, allow_incomplete, force, workers, html)
+    outcomes = _run_with_progress(jobs, settings)
+    counts = {s: sum(o.status == s for o in outcomes) for s in ("built", "skipped", "failed")}
+    summary = ", ".join(f"{n} {s}" for s, n in counts.items())
+    click.echo(f"{summary} in {time.perf_counter() - start:.1f} s", err=True)
+    if counts["failed"]:
+        sys.exit(1)
+
+
+def _run_with_progress(jobs: list[Job], settings: Settings) -> list[Outcome]:
+    """On a terminal a progress bar; otherwise one line per leaflet."""
+    if not sys.stderr.isatty():
+        return run_batch(jobs, settings, _report_line)
+    bar: Any
+    with click.progressbar(
+        length=len(jobs),
+        label="Building",
+        file=sys.stderr,
+        item_show_func=lambda o: o.job.label if o else "",
+    ) as bar:
+
+        def report(outcome: Outcome) -> None:
+            bar.update(1, outcome)
+            if outcome.status == "failed":
+                click.echo(f"\nFAILED {outcome.error}", err=True)
+
+        return run_batch(jobs, settings, report)
+
+
+def _report_line(outcome: Outcome) -> None:
+    if outcome.status == "failed":
+        click.echo(f"FAILED {outcome.error}", err=True)
+    elif outcome.status == "skipped":
+        click.echo(f"{outcome.path}  (up to date)")
+    else:
+        note = "  DRAFT: incomplete translation" if outcome.draft else ""
+        click.echo(f"{outcome.path}  ({outcome.seconds:.2f} s){note}")
 
 
 @cli.command(name="list")
@@ -131,10 +195,16 @@ def i18n() -> None:
     """Translator workflow: extract, init, update and compile catalogs."""
 
 
+def _catalogs() -> ModuleType:
+    from leaflets import catalogs  # Babel's extraction machinery, only for these commands
+
+    return catalogs
+
+
 @i18n.command()
 def extract() -> None:
     """Extract every translatable string into translations/messages.pot."""
-    changed = catalogs.extract()
+    changed = _catalogs().extract()
     click.echo(f"{template_path()}: {'updated' if changed else 'unchanged'}")
 
 
@@ -148,7 +218,7 @@ def extract() -> None:
 )
 def init(lang: str, translated_by: str) -> None:
     """Create the catalog of a new language LANG from the template."""
-    click.echo(f"{catalogs.init(lang, translated_by)}: created")
+    click.echo(f"{_catalogs().init(lang, translated_by)}: created")
 
 
 @i18n.command()
@@ -157,7 +227,7 @@ def init(lang: str, translated_by: str) -> None:
 def update(langs: tuple[str, ...], fuzzy: bool) -> None:
     """Merge the template into the catalogs (all when no LANG is given)."""
     for lang in _catalog_languages(langs):
-        new, changed = catalogs.update(lang, fuzzy_matching=fuzzy)
+        new, changed = _catalogs().update(lang, fuzzy_matching=fuzzy)
         click.echo(f"{po_path(lang)}: {new} new string(s), {changed} marked fuzzy")
 
 
@@ -165,7 +235,7 @@ def update(langs: tuple[str, ...], fuzzy: bool) -> None:
 @click.argument("langs", nargs=-1, metavar="[LANG]...")
 def compile_(langs: tuple[str, ...]) -> None:
     """Compile .mo files; fuzzy entries are never compiled in."""
-    for lang, fuzzy in catalogs.compile_all(_catalog_languages(langs)).items():
+    for lang, fuzzy in _catalogs().compile_all(_catalog_languages(langs)).items():
         note = f"  ({fuzzy} fuzzy entries left out)" if fuzzy else ""
         click.echo(f"{po_path(lang).with_suffix('.mo')}: compiled{note}")
 
@@ -180,7 +250,7 @@ def _catalog_languages(codes: tuple[str, ...]) -> list[str]:
 @click.option("--strict", is_flag=True, help="Exit 1 when any leaflet is incomplete.")
 def status(fmt: str, strict: bool) -> None:
     """Translated, fuzzy and untranslated strings per topic and language."""
-    rows = catalogs.status(available_topics())
+    rows = _catalogs().status(available_topics())
     if fmt == "json":
         click.echo(json.dumps([row.as_dict() for row in rows], indent=2, ensure_ascii=False))
     else:
@@ -199,6 +269,8 @@ def status(fmt: str, strict: bool) -> None:
 @cli.command()
 def check() -> None:
     """Check content, catalogs, readability and review dates before printing."""
+    from leaflets.checks import run_checks
+
     findings = run_checks()
     for file in dict.fromkeys(f.file for f in findings):
         click.echo(file)

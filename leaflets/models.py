@@ -166,3 +166,14 @@ class Brand(BrandFile):
     logo_file: Path | None = None
     #: Output folder name (the brand file's stem); None for the built-in brand.
     key: str | None = None
+
+
+#: The built-in brand: an obvious placeholder until a clinic passes its own brand file.
+DEFAULT_BRAND = Brand(
+    name="Example Community Clinic",
+    logo_src="assets/logo.svg",
+    address="1 Example Street, Exampletown",
+    phone="+1 555 0100",
+    email="info@clinic.example",
+    website="https://clinic.example",
+)

@@ -231,6 +231,22 @@ def _file_stylesheet(name: str) -> Any:
     return _compile_css(filename=str(TEMPLATES_DIR / name))
 
 
+#: Font configurations inherited through fork, kept alive on purpose (see reset_renderer).
+_INHERITED: list[Any] = []
+
+
+def reset_renderer() -> None:
+    """Forget the font configuration and compiled stylesheets (for a freshly forked worker).
+
+    The parent's FontConfiguration is kept referenced, never finalised here: WeasyPrint deletes
+    its temporary font folder when one is garbage-collected, and that folder is the parent's.
+    """
+    if _font_config.cache_info().currsize:
+        _INHERITED.append(_font_config())
+    for cached in (_font_config, _stylesheets, _file_stylesheet):
+        cached.cache_clear()
+
+
 def _codes(chars: list[str]) -> str:
     return ", ".join(f"{c!r} U+{ord(c):04X}" for c in chars)
 

@@ -16,22 +16,13 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup, escape
 
 from leaflets.i18n import bcp47
-from leaflets.models import CITATION_RE, Brand, Topic
+from leaflets.models import CITATION_RE, DEFAULT_BRAND, Brand, Topic
 from leaflets.paths import TEMPLATES_DIR
 
 #: Placeholders for the page counters inside the translated "Page N of M" label.
 PAGE_MARK, PAGES_MARK = "\ue000", "\ue001"
 #: A citation with the white space before it, which becomes a no-break space.
 _CITATION_AND_SPACE = re.compile(r"\s*" + CITATION_RE.pattern)
-
-DEFAULT_BRAND = Brand(
-    name="Example Community Clinic",
-    logo_src="assets/logo.svg",
-    address="1 Example Street, Exampletown",
-    phone="+1 555 0100",
-    email="info@clinic.example",
-    website="https://clinic.example",
-)
 
 
 #: Languages whose words must not break between syllables (CSS ``word-break: keep-all``,

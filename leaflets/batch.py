@@ -1,0 +1,174 @@
+"""Batch builds: skip what is up to date, render the rest in a pool of forked workers."""
+
+from __future__ import annotations
+
+import multiprocessing
+import signal
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from types import FrameType
+
+from leaflets.build import (
+    Job,
+    Prepared,
+    leaflet_html,
+    output_path,
+    prepare_all,
+    render_pdf,
+    write_atomic,
+)
+from leaflets.cache import cache_key, is_fresh, save_record
+from leaflets.errors import LeafletsError
+from leaflets.pdf import reset_renderer
+
+#: Seconds one leaflet may take before it is reported as failed (a real one takes under 2).
+TIME_LIMIT = 120
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What happened to one leaflet."""
+
+    job: Job
+    status: str  # "built", "skipped" or "failed"
+    path: Path
+    seconds: float = 0.0
+    error: str = ""
+    draft: bool = False
+
+
+@dataclass(frozen=True)
+class _Work:
+    item: Prepared
+    path: Path
+    key: str
+
+
+@dataclass(frozen=True)
+class Settings:
+    """How a batch runs."""
+
+    out_dir: Path
+    allow_incomplete: bool = False
+    force: bool = False
+    workers: int = 1
+    html: bool = False
+    time_limit: int = TIME_LIMIT
+
+
+#: The work of the current batch: set before the pool forks, so workers receive only indexes.
+_WORK: list[_Work] = []
+_SETTINGS = Settings(Path("output"))
+
+
+def _on_alarm(signum: int, frame: FrameType | None) -> None:
+    raise TimeoutError
+
+
+def _render(index: int) -> tuple[int, str, float, str]:
+    """Render, write and record one leaflet; never raises."""
+    work, settings = _WORK[index], _SETTINGS
+    start = time.perf_counter()
+    previous = signal.signal(signal.SIGALRM, _on_alarm)
+    signal.alarm(settings.time_limit)
+    try:
+        pdf = render_pdf(work.item)
+        write_atomic(work.path, pdf)
+        if settings.html:
+            write_atomic(work.path.with_suffix(".html"), leaflet_html(work.item).encode())
+        save_record(settings.out_dir, work.path, work.key, pdf)
+    except TimeoutError:
+        error = f"{work.item.job.label}: took longer than {settings.time_limit} s; stopped"
+        return index, "failed", time.perf_counter() - start, error
+    except LeafletsError as exc:
+        return index, "failed", time.perf_counter() - start, exc.message
+    except Exception as exc:  # one broken leaflet must not stop the others
+        error = f"{work.item.job.label}: internal error: {type(exc).__name__}: {exc}"
+        return index, "failed", time.perf_counter() - start, error
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+    return index, "built", time.perf_counter() - start, ""
+
+
+def _warm_up(scratch: str) -> None:
+    """Start a worker with its own font configuration and stylesheets.
+
+    A forked worker must not reuse fontconfig and Pango objects the parent already used: fonts
+    added to them after the fork go missing (seen: Chinese rendered as .notdef). Each worker
+    imports WeasyPrint once and then keeps its own, reused for every leaflet it renders.
+    """
+    # WeasyPrint copies font files into a temporary folder and removes it only when its font
+    # configuration is garbage-collected, which a pool worker never gets to: keep those
+    # folders in the batch's own scratch folder, which the parent removes.
+    tempfile.tempdir = scratch
+    reset_renderer()
+    import weasyprint  # noqa: F401
+
+
+def run_batch(
+    jobs: list[Job], settings: Settings, report: Callable[[Outcome], None]
+) -> list[Outcome]:
+    """Build ``jobs``; report each outcome as it happens; return them all.
+
+    Up-to-date leaflets are skipped without importing WeasyPrint. Inputs of the others are
+    checked first (a bad topic or catalog stops the batch before anything is written); a
+    leaflet that then fails to render is reported and the rest still build.
+    """
+    global _WORK, _SETTINGS
+    outcomes: list[Outcome] = []
+    todo: list[tuple[Job, Path, str]] = []
+    for job in jobs:
+        path = output_path(settings.out_dir, job)
+        key = cache_key(job, settings.allow_incomplete)
+        if not settings.force and is_fresh(settings.out_dir, path, key):
+            outcomes.append(Outcome(job, "skipped", path))
+            report(outcomes[-1])
+        else:
+            todo.append((job, path, key))
+    if not todo:
+        return outcomes
+    prepared = prepare_all([job for job, _, _ in todo], settings.allow_incomplete)
+    _WORK = [_Work(item, path, key) for item, (_, path, key) in zip(prepared, todo, strict=True)]
+    _SETTINGS = settings
+    workers = max(1, min(settings.workers, len(_WORK)))
+    if workers == 1:
+        results = map(_render, range(len(_WORK)))
+        for index, status, seconds, error in results:
+            outcomes.append(_outcome(index, status, seconds, error))
+            report(outcomes[-1])
+        return outcomes
+    context = multiprocessing.get_context("fork")
+    with (
+        tempfile.TemporaryDirectory(prefix="leaflets-workers-") as scratch,
+        context.Pool(workers, initializer=_warm_up, initargs=(scratch,)) as pool,
+    ):
+        for index, status, seconds, error in pool.imap_unordered(_render, range(len(_WORK))):
+            outcomes.append(_outcome(index, status, seconds, error))
+            report(outcomes[-1])
+    return outcomes
+
+
+def _outcome(index: int, status: str, seconds: float, error: str) -> Outcome:
+    work = _WORK[index]
+    return Outcome(work.item.job, status, work.path, seconds, error, work.item.draft)
+
+
+def parse_shard(text: str) -> tuple[int, int]:
+    """``K/N`` (1 <= K <= N) as a pair of ints."""
+    try:
+        k, n = (int(part) for part in text.split("/"))
+    except ValueError:
+        raise ValueError(f"--shard must look like K/N, e.g. 2/8 (got {text!r})") from None
+    if not 1 <= k <= n:
+        raise ValueError(f"--shard {text}: K must be between 1 and N")
+    return k, n
+
+
+def shard(jobs: list[Job], k: int, n: int) -> list[Job]:
+    """The K-th of N deterministic slices of the matrix (sorted, every N-th leaflet)."""
+    ordered = sorted(jobs, key=lambda job: (job.lang, job.topic))
+    return ordered[k - 1 :: n]

@@ -1,0 +1,118 @@
+"""Incremental builds: a key per leaflet over everything that can change its bytes."""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import os
+import tempfile
+from importlib.metadata import version
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from leaflets import __version__
+from leaflets.content import topic_path
+from leaflets.i18n import SOURCE_LANGUAGE, po_path
+from leaflets.paths import PACKAGE_DIR, TEMPLATES_DIR
+
+if TYPE_CHECKING:
+    from leaflets.build import Job
+
+#: Records live beside the PDFs, one small JSON file per leaflet (no shared file to race on).
+CACHE_DIR = ".leaflets-cache"
+
+
+def _file_hash(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@functools.cache
+def _tree_hash(root: Path, pattern: str) -> str:
+    digest = hashlib.sha256()
+    for path in sorted(root.rglob(pattern)):
+        if path.is_file() and "__pycache__" not in path.parts:
+            digest.update(str(path.relative_to(root)).encode() + b"\0")
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+@functools.cache
+def _environment() -> dict[str, str]:
+    """What every leaflet depends on: code, templates, fonts and renderer versions."""
+    return {
+        "leaflets": __version__,
+        "code": _tree_hash(PACKAGE_DIR, "*.py"),
+        "templates": _tree_hash(TEMPLATES_DIR, "*"),
+        "weasyprint": version("weasyprint"),
+        "fonts": version("weblate-fonts"),
+        "babel": version("babel"),
+    }
+
+
+def cache_key(job: Job, allow_incomplete: bool) -> str:
+    """A hash of every input of one leaflet."""
+    topic, lang, variant = job.topic, job.lang, job.variant
+    brand = variant.brand
+    parts = {
+        **_environment(),
+        "topic": _file_hash(topic_path(topic)),
+        "catalog": "" if lang == SOURCE_LANGUAGE else _file_hash(po_path(lang)),
+        "lang": lang,
+        "brand": brand.model_dump_json(),
+        "logo": _file_hash(brand.logo_file) if brand.logo_file else "",
+        "style": repr(variant.style),
+        "allow_incomplete": str(allow_incomplete),
+    }
+    return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
+
+
+def completeness_key(lang: str, topics: list[str]) -> str:
+    """A hash of what decides whether a language is complete for ``topics``."""
+    parts = {
+        **_environment(),
+        "catalog": "" if lang == SOURCE_LANGUAGE else _file_hash(po_path(lang)),
+        "topics": [_file_hash(topic_path(topic)) for topic in topics],
+    }
+    return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
+
+
+def recall(out_dir: Path, name: str, key: str) -> float | None:
+    """A remembered number, if it was remembered under the same key."""
+    try:
+        saved = json.loads((out_dir / CACHE_DIR / f"{name}.json").read_text())
+        return float(saved["value"]) if saved["key"] == key else None
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def remember(out_dir: Path, name: str, key: str, value: float) -> None:
+    """Remember a number under a key (atomically)."""
+    _write_json(out_dir / CACHE_DIR / f"{name}.json", {"key": key, "value": value})
+
+
+def _write_json(path: Path, data: dict[str, object]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".tmp")
+    with os.fdopen(fd, "w") as fh:
+        json.dump(data, fh)
+    os.replace(tmp, path)
+
+
+def record_path(out_dir: Path, pdf: Path) -> Path:
+    """Where the record of a PDF lives."""
+    return out_dir / CACHE_DIR / pdf.relative_to(out_dir).with_suffix(".json")
+
+
+def is_fresh(out_dir: Path, pdf: Path, key: str) -> bool:
+    """True when the PDF was built from the same inputs and is still intact."""
+    try:
+        saved = json.loads(record_path(out_dir, pdf).read_text())
+        return bool(saved["key"] == key and _file_hash(pdf) == saved["sha256"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return False
+
+
+def save_record(out_dir: Path, pdf: Path, key: str, data: bytes) -> None:
+    """Record a PDF's key, atomically (after the PDF itself is in place)."""
+    _write_json(record_path(out_dir, pdf), {"key": key, "sha256": hashlib.sha256(data).hexdigest()})
