@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-stamp
 # System libraries WeasyPrint needs: Pango for text layout, HarfBuzz subset for fast font subsetting.
 SYSTEM_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0
 
-.PHONY: build test check pot sysdeps clean
+.PHONY: build test check pot bench sysdeps clean
 
 build: $(STAMP)
 	$(BIN)/leaflets build
@@ -49,3 +49,7 @@ $(STAMP): pyproject.toml | sysdeps
 
 clean:
 	rm -rf output $(VENV) translations/*/LC_MESSAGES/*.mo
+
+# Ratios from issue 7, measured in one run on this machine (takes a few minutes).
+bench: $(STAMP)
+	$(BIN)/python bench/bench.py

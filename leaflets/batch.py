@@ -99,14 +99,14 @@ def _warm_up(scratch: str) -> None:
 
     A forked worker must not reuse fontconfig and Pango objects the parent already used: fonts
     added to them after the fork go missing (seen: Chinese rendered as .notdef). Each worker
-    imports WeasyPrint once and then keeps its own, reused for every leaflet it renders.
+    inherits WeasyPrint, imported once by the parent, and keeps its own font configuration,
+    reused for every leaflet it renders.
     """
     # WeasyPrint copies font files into a temporary folder and removes it only when its font
     # configuration is garbage-collected, which a pool worker never gets to: keep those
     # folders in the batch's own scratch folder, which the parent removes.
     tempfile.tempdir = scratch
     reset_renderer()
-    import weasyprint  # noqa: F401
 
 
 def run_batch(
@@ -133,20 +133,27 @@ def run_batch(
         return outcomes
     prepared = prepare_all([job for job, _, _ in todo], settings.allow_incomplete)
     _WORK = [_Work(item, path, key) for item, (_, path, key) in zip(prepared, todo, strict=True)]
+    _WORK.sort(key=lambda work: (work.item.job.lang, work.item.job.topic))
     _SETTINGS = settings
     workers = max(1, min(settings.workers, len(_WORK)))
     if workers == 1:
-        results = map(_render, range(len(_WORK)))
-        for index, status, seconds, error in results:
+        for index, status, seconds, error in map(_render, range(len(_WORK))):
             outcomes.append(_outcome(index, status, seconds, error))
             report(outcomes[-1])
         return outcomes
+    # Imported once here, shared by every forked worker (it costs most of a second).
+    import weasyprint  # noqa: F401
+
+    # Leaflets of one language go to the same worker, so each compiles only some languages'
+    # font stylesheets: the work is ordered by language and handed out a language at a time.
+    chunk = max(1, len(_WORK) // max(1, len({w.item.job.lang for w in _WORK})))
     context = multiprocessing.get_context("fork")
     with (
         tempfile.TemporaryDirectory(prefix="leaflets-workers-") as scratch,
         context.Pool(workers, initializer=_warm_up, initargs=(scratch,)) as pool,
     ):
-        for index, status, seconds, error in pool.imap_unordered(_render, range(len(_WORK))):
+        results = pool.imap_unordered(_render, range(len(_WORK)), chunksize=chunk)
+        for index, status, seconds, error in results:
             outcomes.append(_outcome(index, status, seconds, error))
             report(outcomes[-1])
     return outcomes

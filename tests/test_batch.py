@@ -1,0 +1,146 @@
+"""Batch builds: incremental skips, parallel workers, failure isolation, shards, interruption."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+
+from conftest import ROOT, edit_po, run
+from leaflets import cache
+from leaflets.batch import parse_shard, shard
+from leaflets.build import Job
+from leaflets.content import load_topic
+from leaflets.i18n import po_path
+
+LANGS = ["-l", "en", "-l", "es", "-l", "fr"]
+
+
+def _summary(output: str) -> str:
+    return next(line for line in output.splitlines() if " built, " in line)
+
+
+def _mtimes(folder: Path) -> dict[Path, int]:
+    return {p: p.stat().st_mtime_ns for p in folder.rglob("*.pdf")}
+
+
+def test_unchanged_leaflets_are_skipped_without_rendering(project: Path, tmp_path: Path) -> None:
+    out = str(tmp_path / "out")
+    assert _summary(run("build", *LANGS, "-o", out, "-j", "2").output).startswith("6 built")
+    before = _mtimes(tmp_path / "out")
+    again = run("build", *LANGS, "-o", out)
+    assert _summary(again.output).startswith("0 built, 6 skipped, 0 failed")
+    assert _mtimes(tmp_path / "out") == before
+    forced = run("build", *LANGS, "-o", out, "--force", "-j", "1")
+    assert _summary(forced.output).startswith("6 built, 0 skipped")
+
+
+def test_a_changed_catalog_rebuilds_only_its_language(project: Path, tmp_path: Path) -> None:
+    out = str(tmp_path / "out")
+    run("build", *LANGS, "-o", out)
+    edit_po(po_path("es"), "References", msgstr="Fuentes")
+    result = run("build", *LANGS, "-o", out)
+    assert _summary(result.output).startswith("2 built, 4 skipped")
+    assert "out/es/breast.pdf  (" in result.output and "out/es/prostate.pdf  (" in result.output
+
+
+def test_a_damaged_pdf_is_rebuilt(project: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    run("build", "-l", "en", "-o", str(out))
+    (out / "en" / "breast.pdf").write_bytes(b"%PDF-1.7 truncated")
+    assert _summary(run("build", "-l", "en", "-o", str(out)).output).startswith(
+        "1 built, 1 skipped"
+    )
+
+
+def test_a_template_change_rebuilds_everything(
+    project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = str(tmp_path / "out")
+    run("build", *LANGS, "-o", out)
+    templates = project / "templates"
+    (templates / "leaflet.css").write_text((templates / "leaflet.css").read_text() + "\n/* */\n")
+    monkeypatch.setattr(cache, "TEMPLATES_DIR", templates)
+    cache._environment.cache_clear()
+    try:
+        assert _summary(run("build", *LANGS, "-o", out).output).startswith("6 built")
+    finally:
+        cache._environment.cache_clear()
+
+
+def test_a_failing_leaflet_does_not_stop_the_others(project: Path, tmp_path: Path) -> None:
+    # A character the Latin font cannot draw passes the catalog checks and fails at render time.
+    edit_po(po_path("es"), load_topic("breast").title, msgstr="Calcificaciones 漢")
+    result = run("build", "-l", "en", "-l", "es", "-o", str(tmp_path), "-j", "2")
+    assert result.exit_code == 1
+    assert "FAILED es/breast: the fonts for 'es' have no glyph for '漢' U+6F22" in result.output
+    assert _summary(result.output).startswith("3 built, 0 skipped, 1 failed")
+    assert not (tmp_path / "es" / "breast.pdf").exists()
+    assert (tmp_path / "es" / "prostate.pdf").exists()
+
+
+def test_one_and_two_workers_give_byte_identical_pdfs(tmp_path: Path) -> None:
+    run("build", *LANGS, "-o", str(tmp_path / "one"), "-j", "1")
+    run("build", *LANGS, "-o", str(tmp_path / "two"), "-j", "2")
+    one = sorted((tmp_path / "one").rglob("*.pdf"))
+    assert len(one) == 6
+    for path in one:
+        twin = tmp_path / "two" / path.relative_to(tmp_path / "one")
+        assert path.read_bytes() == twin.read_bytes(), path
+
+
+def test_shards_are_disjoint_and_cover_the_matrix() -> None:
+    jobs = [Job(t, lang) for lang in ("ar", "en", "es", "fr", "zh_Hans") for t in ("a", "b", "c")]
+    for n in (1, 2, 4, 7):
+        slices = [shard(jobs, k, n) for k in range(1, n + 1)]
+        flat = [job for part in slices for job in part]
+        assert sorted(flat, key=str) == sorted(jobs, key=str)
+        assert len(set(flat)) == len(flat)
+        assert shard(list(reversed(jobs)), 1, n) == slices[0]  # deterministic
+    with pytest.raises(ValueError, match="K/N"):
+        parse_shard("3")
+    with pytest.raises(ValueError, match="between 1 and N"):
+        parse_shard("5/4")
+
+
+def test_shard_option_builds_a_slice(tmp_path: Path) -> None:
+    result = run("build", *LANGS, "--shard", "2/3", "-o", str(tmp_path))
+    assert result.exit_code == 0 and _summary(result.output).startswith("2 built")
+    assert run("build", "--shard", "0/3").exit_code == 2
+
+
+def test_html_option_writes_the_html(tmp_path: Path) -> None:
+    run("build", "-l", "es", "breast", "--html", "-o", str(tmp_path))
+    html = (tmp_path / "es" / "breast.html").read_text(encoding="utf-8")
+    assert html.startswith("<!DOCTYPE html>") and 'lang="es"' in html
+
+
+def test_sigkill_mid_build_leaves_only_valid_pdfs(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    command = [sys.executable, "-m", "leaflets", "build", "-o", str(out), "-j", "2"]
+    process = subprocess.Popen(
+        command,
+        cwd=ROOT,
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and len(list(out.rglob("*.pdf"))) < 4:
+        time.sleep(0.05)
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+    for pdf in out.rglob("*.pdf"):
+        assert len(PdfReader(pdf).pages) >= 2, pdf  # every PDF present is complete
+    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    pdfs = list(out.rglob("*.pdf"))
+    assert len(pdfs) == 22
+    for pdf in pdfs:
+        assert len(PdfReader(pdf).pages) >= 2, pdf
