@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import gettext
 import os
 import tempfile
@@ -117,6 +118,8 @@ class Prepared:
     translations: gettext.NullTranslations
     draft: bool
     unreviewed: bool = False
+    #: A personal follow-up date (mail only): such a leaflet is never cached or kept.
+    follow_up: dt.date | None = None
 
 
 def prepare(job: Job, allow_incomplete: bool = False) -> Prepared:
@@ -155,7 +158,7 @@ def leaflet_html(item: Prepared) -> str:
         item.job.lang,
         item.translations,
         brand=item.job.variant.brand,
-        options=Options(draft=item.draft, unreviewed=item.unreviewed),
+        options=Options(draft=item.draft, unreviewed=item.unreviewed, follow_up=item.follow_up),
     )
 
 

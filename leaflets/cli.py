@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sys
@@ -282,6 +283,104 @@ def check() -> None:
     click.echo(f"{errors} error(s), {warnings} warning(s)")
     if errors:
         sys.exit(1)
+
+
+@cli.command()
+@click.argument("topics", nargs=-1, metavar="[TOPIC]...")
+@click.option("--to", "to", metavar="ADDRESS", help="The patient's e-mail address.")
+@click.option("--lang", "-l", "lang", metavar="LANG", help="The patient's language.")
+@click.option("--name", metavar="TEXT", help="The patient's name, for the greeting.")
+@click.option("--follow-up", "follow_up", metavar="DATE", help="Next step date, e.g. 2027-05-21.")
+@click.option(
+    "--batch",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="CSV with columns email,lang,topics and optional follow_up,name.",
+)
+@click.option("--brand", "brand_file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--outbox",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Write .eml files here instead of sending.",
+)
+@click.option(
+    "--log",
+    "log_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("output/mail-log"),
+    show_default=True,
+    help="Where batch send logs go.",
+)
+@click.option(
+    "--output",
+    "-o",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("output"),
+    show_default=True,
+    help="Where shared (impersonal) PDFs are kept.",
+)
+def mail(
+    topics: tuple[str, ...],
+    to: str | None,
+    lang: str | None,
+    name: str | None,
+    follow_up: str | None,
+    batch: Path | None,
+    brand_file: Path | None,
+    outbox: Path | None,
+    log_dir: Path,
+    out_dir: Path,
+) -> None:
+    """E-mail leaflets to a patient (--to) or to every row of a CSV file (--batch)."""
+    from leaflets import mail as m
+
+    if batch and (to or topics):
+        raise UsageError("give either --batch or --to with topics, not both")
+    if batch:
+        rows = m.read_batch(batch)
+        log: m.SendLog | None = m.SendLog(log_dir, batch)
+    elif to and lang and topics:
+        rows = [(0, m.make_recipient(to, lang, list(topics), follow_up, name))]
+        log = None
+    else:
+        raise UsageError("give --to ADDRESS --lang LANG and at least one TOPIC, or --batch FILE")
+    brand = DEFAULT_BRAND
+    if brand_file:
+        from leaflets.brand import load_brand
+
+        brand = load_brand(brand_file)
+    settings = None if outbox else m.SmtpSettings.from_env()
+    sender = settings.sender if settings else os.environ.get("LEAFLETS_MAIL_FROM") or brand.email
+    if not sender:
+        raise m.MailError(
+            "set LEAFLETS_MAIL_FROM (or an email in the brand file) for the From line"
+        )
+    pending = list(m.iter_pending(rows, log)) if log else [(0, rows[0][1], "")]
+    if log and len(pending) < len(rows):
+        click.echo(f"{len(rows) - len(pending)} row(s) already sent (log: {log.path})")
+    done = 0
+    with m.Mailer(settings) if settings else contextlib.nullcontext() as mailer:
+        for number, (line, recipient, key) in enumerate(pending, 1):
+            message = m.compose(recipient, brand, sender, m.leaflet_pdfs(recipient, brand, out_dir))
+            who = m.mask(recipient.email)
+            try:
+                if mailer is None:
+                    where = str(m.write_eml(outbox or Path("."), message, number))
+                else:
+                    mailer.send(message)
+                    where = "sent"
+            except m.MailError as exc:
+                if log:
+                    log.write(line=line, key=key, to=who, status="failed", error=exc.message)
+                raise m.MailError(
+                    f"{who}: {exc.message}; {done} sent. Run the same command again to resume."
+                ) from None
+            if log:
+                log.write(
+                    line=line, key=key, to=who, status="sent", message_id=str(message["Message-ID"])
+                )
+            done += 1
+            click.echo(f"{who} ({bcp47(recipient.lang)}, {', '.join(recipient.topics)}): {where}")
 
 
 def main() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import gettext
 import re
@@ -61,6 +62,8 @@ class Options:
 
     draft: bool = False
     unreviewed: bool = False
+    #: A personal next step printed at the top (never for cached, shared leaflets).
+    follow_up: dt.date | None = None
 
 
 @functools.cache
@@ -135,6 +138,9 @@ def render_html(
         next_review=format_date(topic.next_review, format="long", locale=locale),
         iso_reviewed=topic.reviewed.isoformat(),
         qr_code=qr_data_uri(brand.qr_url) if brand.qr_url else None,
+        follow_up=format_date(options.follow_up, format="long", locale=locale)
+        if options.follow_up
+        else None,
         draft=options.draft,
         unreviewed=options.unreviewed,
         source_date=reviewed,
