@@ -30,7 +30,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from leaflets.batch import Settings, run_batch
 from leaflets.build import Job, Variant, prepare, render_pdf
 from leaflets.content import available_topics, load_topic
-from leaflets.errors import LeafletsError
+from leaflets.errors import LeafletsError, UsageError
 from leaflets.i18n import SOURCE_LANGUAGE, compile_catalog, parse_language
 from leaflets.models import Brand
 from leaflets.paths import TEMPLATES_DIR
@@ -146,7 +146,7 @@ def make_recipient(
         problems.append(exc.message)
     try:
         lang = parse_language(lang)
-    except LeafletsError as exc:
+    except UsageError as exc:
         problems.append(exc.message)
     valid = available_topics()
     problems += [

@@ -1,0 +1,265 @@
+"""Mailing handouts, against a real SMTP server (aiosmtpd) on 127.0.0.1."""
+
+from __future__ import annotations
+
+import email
+import io
+import socket
+import ssl
+from collections.abc import Iterator
+from email import policy
+from email.message import EmailMessage
+from pathlib import Path
+from typing import Any
+
+import pytest
+import trustme
+from aiosmtpd.controller import Controller
+from pypdf import PdfReader
+
+from conftest import pdf_text, run, squash
+from leaflets.i18n import compile_catalog
+
+
+class Inbox:
+    """An aiosmtpd handler that keeps what it receives, and can fail after N messages."""
+
+    def __init__(self, fail_after: int | None = None) -> None:
+        self.messages: list[EmailMessage] = []
+        self.fail_after = fail_after
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        if self.fail_after is not None and len(self.messages) >= self.fail_after:
+            return "451 4.3.0 Mailbox temporarily unavailable"
+        message = email.message_from_bytes(envelope.content, policy=policy.default)
+        self.messages.append(message)  # type: ignore[arg-type]
+        return "250 OK"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+def inbox(monkeypatch: pytest.MonkeyPatch) -> Iterator[Inbox]:
+    """A plain SMTP server on loopback (LEAFLETS_SMTP_SECURITY=none)."""
+    handler = Inbox()
+    port = _free_port()
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    controller.start()
+    monkeypatch.setenv("LEAFLETS_SMTP_HOST", "127.0.0.1")
+    monkeypatch.setenv("LEAFLETS_SMTP_PORT", str(port))
+    monkeypatch.setenv("LEAFLETS_SMTP_SECURITY", "none")
+    monkeypatch.setenv("LEAFLETS_MAIL_FROM", "leaflets@clinic.example")
+    yield handler
+    controller.stop()
+
+
+@pytest.fixture
+def tls_inbox(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Inbox]:
+    """An SMTP server that requires STARTTLS, with a certificate from a test CA."""
+    ca = trustme.CA()
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("127.0.0.1").configure_cert(context)
+    cafile = tmp_path / "ca.pem"
+    ca.cert_pem.write_to_path(str(cafile))
+    handler = Inbox()
+    port = _free_port()
+    controller = Controller(
+        handler, hostname="127.0.0.1", port=port, tls_context=context, require_starttls=True
+    )
+    controller.start()
+    monkeypatch.setenv("LEAFLETS_SMTP_HOST", "127.0.0.1")
+    monkeypatch.setenv("LEAFLETS_SMTP_PORT", str(port))
+    monkeypatch.setenv("LEAFLETS_SMTP_SECURITY", "starttls")
+    monkeypatch.setenv("LEAFLETS_SMTP_CAFILE", str(cafile))
+    monkeypatch.setenv("LEAFLETS_MAIL_FROM", "leaflets@clinic.example")
+    yield handler
+    controller.stop()
+
+
+def _attachments(message: EmailMessage) -> list[tuple[str, bytes]]:
+    return [(str(a.get_filename()), a.get_content()) for a in message.iter_attachments()]
+
+
+def test_mail_in_the_patients_language_over_loopback(inbox: Inbox, tmp_path: Path) -> None:
+    result = run(
+        "mail",
+        "--to",
+        "jane@example.org",
+        "--lang",
+        "es",
+        "--name",
+        "Jane",
+        "--follow-up",
+        "2027-05-21",
+        "-o",
+        str(tmp_path / "out"),
+        "breast",
+        "prostate",
+    )
+    assert result.exit_code == 0, result.output
+    assert "j***@example.org" in result.output and "jane@example.org" not in result.output
+    (message,) = inbox.messages
+    spanish = compile_catalog("es")
+    assert message["To"] == "jane@example.org"
+    expected = spanish.gettext("Your information leaflets from %(clinic)s")
+    assert message["Subject"] == expected % {"clinic": "Example Community Clinic"}
+    body = message.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    assert "21 de mayo de 2027" in body and "Calcificaciones mamarias" in body
+    files = _attachments(message)
+    assert [name for name, _ in files] == [
+        "Calcificaciones mamarias.pdf",
+        "Calcificaciones prostáticas.pdf",
+    ]
+    for _, data in files:
+        reader = PdfReader(io.BytesIO(data))
+        assert reader.trailer["/Root"]["/Lang"] == "es"
+        assert "21demayode2027" in squash(pdf_text(data))  # the personal next step
+    assert not (tmp_path / "out").exists()  # a personal PDF is never kept
+
+
+def test_impersonal_mail_reuses_the_built_leaflet(inbox: Inbox, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    run("build", "-l", "fr", "breast", "-o", str(out))
+    built = (out / "fr" / "breast.pdf").read_bytes()
+    assert run("mail", "--to", "a@example.org", "-l", "fr", "-o", str(out), "breast").exit_code == 0
+    assert _attachments(inbox.messages[0])[0][1] == built
+
+
+def test_starttls_with_a_verified_certificate(tls_inbox: Inbox, tmp_path: Path) -> None:
+    result = run("mail", "--to", "b@example.org", "-l", "ar", "-o", str(tmp_path), "prostate")
+    assert result.exit_code == 0, result.output
+    (message,) = tls_inbox.messages
+    assert message["Content-Language"] == "ar"
+
+
+def test_an_untrusted_certificate_is_refused(
+    tls_inbox: Inbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("LEAFLETS_SMTP_CAFILE")
+    result = run("mail", "--to", "b@example.org", "-l", "en", "-o", str(tmp_path), "breast")
+    assert result.exit_code == 1
+    assert "CERTIFICATE_VERIFY_FAILED" in result.output
+    assert tls_inbox.messages == []
+
+
+def test_no_encryption_only_on_loopback(inbox: Inbox, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LEAFLETS_SMTP_HOST", "mail.example.org")
+    result = run("mail", "--to", "b@example.org", "-l", "en", "breast")
+    assert result.exit_code == 1
+    assert "only allowed for a loopback host" in result.output
+
+
+def test_missing_settings_and_passwords_stay_secret(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("LEAFLETS_SMTP_HOST", "LEAFLETS_MAIL_FROM"):
+        monkeypatch.delenv(name, raising=False)
+    result = run("mail", "--to", "b@example.org", "-l", "en", "breast")
+    assert (
+        result.exit_code == 1 and "set LEAFLETS_SMTP_HOST and LEAFLETS_MAIL_FROM" in result.output
+    )
+    monkeypatch.setenv("LEAFLETS_SMTP_HOST", "127.0.0.1")
+    monkeypatch.setenv("LEAFLETS_SMTP_PORT", str(_free_port()))  # nobody listens there
+    monkeypatch.setenv("LEAFLETS_SMTP_SECURITY", "none")
+    monkeypatch.setenv("LEAFLETS_SMTP_USER", "clinic")
+    monkeypatch.setenv("LEAFLETS_SMTP_PASSWORD", "s3cr3t-Pa55")
+    monkeypatch.setenv("LEAFLETS_MAIL_FROM", "leaflets@clinic.example")
+    result = run("mail", "--to", "b@example.org", "-l", "en", "breast")
+    assert result.exit_code == 1 and "cannot connect" in result.output
+    assert "s3cr3t" not in result.output
+
+
+def test_outbox_files_parse_back(tmp_path: Path) -> None:
+    result = run(
+        "mail",
+        "--to",
+        "c@example.org",
+        "-l",
+        "ko",
+        "--outbox",
+        str(tmp_path / "box"),
+        "-o",
+        str(tmp_path / "out"),
+        "breast",
+    )
+    assert result.exit_code == 0, result.output
+    (eml,) = (tmp_path / "box").glob("*.eml")
+    message = email.message_from_bytes(eml.read_bytes(), policy=policy.default)
+    assert message["To"] == "c@example.org"
+    assert message["Subject"].startswith("Example Community Clinic")  # Korean word order
+    name, data = _attachments(message)[0]  # type: ignore[arg-type]
+    assert name == "유방 석회화.pdf" and data.startswith(b"%PDF")
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["--to", "jane@example.org\r\nBcc: evil@example.net"], "line breaks are not allowed"),
+        (["--to", "not-an-address"], "not a valid e-mail address"),
+        (["--to", "a@example.org", "--name", "Jane\nBcc: x@example.net"], "name: line breaks"),
+        (["--to", "a@example.org", "--follow-up", "21/05/2027"], "not a date like 2027-05-21"),
+    ],
+)
+def test_bad_recipients_are_refused(inbox: Inbox, args: list[str], expected: str) -> None:
+    result = run("mail", *args, "-l", "en", "breast")
+    assert result.exit_code == 1
+    assert expected in result.output
+    assert inbox.messages == []
+
+
+def _batch(tmp_path: Path, rows: list[str]) -> Path:
+    path = tmp_path / "patients.csv"
+    path.write_text("email,lang,topics,follow_up,name\n" + "\n".join(rows) + "\n")
+    return path
+
+
+ROWS = [
+    "ana@example.org,es,breast,2027-05-21,Ana",
+    "li@example.org,zh-Hans,breast prostate,,",
+    "omar@example.org,ar,prostate,2027-01-10,Omar",
+]
+
+
+def test_batch_resumes_without_sending_twice(inbox: Inbox, tmp_path: Path) -> None:
+    batch = _batch(tmp_path, ROWS)
+    log = tmp_path / "log"
+    inbox.fail_after = 2
+    first = run("mail", "--batch", str(batch), "--log", str(log), "-o", str(tmp_path / "out"))
+    assert first.exit_code == 1 and "Run the same command again to resume" in first.output
+    assert len(inbox.messages) == 2
+    inbox.fail_after = None
+    second = run("mail", "--batch", str(batch), "--log", str(log), "-o", str(tmp_path / "out"))
+    assert second.exit_code == 0, second.output
+    assert "2 row(s) already sent" in second.output
+    assert sorted(m["To"] for m in inbox.messages) == sorted(r.split(",")[0] for r in ROWS)
+    third = run("mail", "--batch", str(batch), "--log", str(log), "-o", str(tmp_path / "out"))
+    assert third.exit_code == 0 and len(inbox.messages) == 3  # nothing sent twice
+    (logfile,) = log.glob("*.jsonl")
+    text = logfile.read_text()
+    assert "ana@example.org" not in text and "a***@example.org" in text
+
+
+def test_an_invalid_batch_sends_nothing(inbox: Inbox, tmp_path: Path) -> None:
+    batch = _batch(
+        tmp_path,
+        [
+            ROWS[0],
+            "bad-address,es,breast,,",
+            "x@example.org,xx,breast,,",
+            "y@example.org,en,knee,,",
+            "z@example.org,en,breast,tomorrow,",
+        ],
+    )
+    result = run("mail", "--batch", str(batch), "--log", str(tmp_path / "log"))
+    assert result.exit_code == 1
+    for line, words in [
+        (3, "not a valid e-mail"),
+        (4, "unknown language 'xx'"),
+        (5, "unknown topic 'knee'"),
+        (6, "not a date"),
+    ]:
+        assert f"patients.csv:{line}: " in result.output and words in result.output
+    assert "nothing was sent" in result.output
+    assert inbox.messages == []
