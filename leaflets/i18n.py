@@ -232,10 +232,10 @@ class Message:
 
 
 @functools.cache
-def interface_messages() -> tuple[Message, ...]:
-    """Every translatable string of the templates."""
+def interface_messages(folder: str = "") -> tuple[Message, ...]:
+    """Every translatable string of the leaflet templates (or of ``folder``, e.g. "mail")."""
     found: list[Message] = []
-    for template in sorted(TEMPLATES_DIR.rglob("*.j2")):
+    for template in sorted((TEMPLATES_DIR / folder).glob("*.j2")):
         with template.open("rb") as fh:
             for line, msg, _comments, _ctx in extract("jinja2", fh, options=JINJA_OPTIONS):
                 msgid = msg[0] if isinstance(msg, tuple) else msg

@@ -31,7 +31,14 @@ from leaflets.batch import Settings, run_batch
 from leaflets.build import Job, Variant, prepare, render_pdf
 from leaflets.content import available_topics, load_topic
 from leaflets.errors import LeafletsError, UsageError
-from leaflets.i18n import SOURCE_LANGUAGE, compile_catalog, parse_language
+from leaflets.i18n import (
+    SOURCE_LANGUAGE,
+    compile_catalog,
+    find_gaps,
+    interface_messages,
+    load_po,
+    parse_language,
+)
 from leaflets.models import Brand
 from leaflets.paths import TEMPLATES_DIR
 
@@ -219,6 +226,11 @@ def compose(
 ) -> EmailMessage:
     """The e-mail in the patient's language, with the leaflets attached."""
     env = _mail_environment()
+    if recipient.lang != SOURCE_LANGUAGE:
+        gaps = find_gaps(load_po(recipient.lang), interface_messages("mail"))
+        if gaps:
+            listed = "; ".join(f"{g.status}: {g.message.msgid[:50]!r}" for g in gaps[:5])
+            raise MailError(f"the {recipient.lang} catalog is not ready for mail ({listed})")
     translations = _translations(recipient.lang)
     env.install_gettext_translations(translations, newstyle=True)  # type: ignore[attr-defined]
     locale = Locale.parse(recipient.lang)

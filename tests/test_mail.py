@@ -263,3 +263,14 @@ def test_an_invalid_batch_sends_nothing(inbox: Inbox, tmp_path: Path) -> None:
         assert f"patients.csv:{line}: " in result.output and words in result.output
     assert "nothing was sent" in result.output
     assert inbox.messages == []
+
+
+def test_a_half_translated_mail_is_never_sent(inbox: Inbox, catalogs: Path) -> None:
+    from conftest import edit_po
+    from leaflets.i18n import po_path
+
+    edit_po(po_path("es"), "Hello,", msgstr="")
+    result = run("mail", "--to", "a@example.org", "-l", "es", "breast")
+    assert result.exit_code == 1
+    assert "the es catalog is not ready for mail (untranslated: 'Hello,')" in result.output
+    assert inbox.messages == []
