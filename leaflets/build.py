@@ -97,15 +97,18 @@ def default_languages(
 
 
 def _describe_gaps(job: Job, gaps: list[Gap]) -> str:
-    lines = [
-        f"{job.label}: {len(gaps)} string(s) not ready in {po_path(job.lang)}; "
-        "translate them (or build with --allow-incomplete for a DRAFT):"
-    ]
+    """One self-contained line per string that is not ready, naming where to fix it."""
+    po = po_path(job.lang)
+    lines = []
     for gap in gaps[:MAX_LISTED]:
-        msg = gap.message
-        lines.append(f"  {gap.status}: {msg.msgid[:70]!r} ({msg.source}:{msg.line})")
+        where = f"{po}:{gap.po_line}" if gap.po_line else f"{po} (missing)"
+        msgid = gap.message.msgid
+        lines.append(
+            f"{where}: {job.label}: {gap.status}: {msgid[:60]!r}; fix the translation "
+            "(or build with --allow-incomplete for a DRAFT)"
+        )
     if len(gaps) > MAX_LISTED:
-        lines.append(f"  ... and {len(gaps) - MAX_LISTED} more")
+        lines.append(f"{po}: {job.label}: ... and {len(gaps) - MAX_LISTED} more")
     return "\n".join(lines)
 
 

@@ -80,3 +80,17 @@ def placeholders(catalog: Catalog | None, message: Message) -> None:
         lost = sorted(set(_PLACEHOLDER.findall(english)) - set(_PLACEHOLDER.findall(translation)))
         if lost:
             raise TranslationError(f"placeholder {lost[0]} is missing")
+
+
+#: A translation may be this many times longer than the English (and always 300 characters).
+MAX_LENGTH_RATIO = 4
+
+
+def length(catalog: Catalog | None, message: Message) -> None:
+    """A translation far longer than its English is a mistake (or an attack on the layout)."""
+    for english, translation in _pairs(message):
+        limit = max(300, MAX_LENGTH_RATIO * len(english))
+        if len(translation) > limit:
+            raise TranslationError(
+                f"translation has {len(translation)} characters, more than {limit} allowed"
+            )

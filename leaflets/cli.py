@@ -14,7 +14,7 @@ from typing import Any
 import click
 
 from leaflets import __version__
-from leaflets.batch import Outcome, Settings, parse_shard, run_batch, shard
+from leaflets.batch import TIME_LIMIT, Outcome, Settings, parse_shard, run_batch, shard
 from leaflets.build import Job, Variant, default_languages
 from leaflets.content import available_topics, load_topic
 from leaflets.errors import UsageError
@@ -97,6 +97,14 @@ def cli(debug: bool) -> None:
 @click.option("--force", is_flag=True, help="Rebuild even the leaflets that are up to date.")
 @click.option("--shard", "shard_spec", metavar="K/N", help="Build only the K-th of N slices.")
 @click.option("--html", is_flag=True, help="Also write the HTML next to each PDF.")
+@click.option(
+    "--time-limit",
+    type=click.IntRange(min=1),
+    default=TIME_LIMIT,
+    show_default=True,
+    metavar="SECONDS",
+    help="Stop and report a leaflet that takes longer than this.",
+)
 def build(
     topics: tuple[str, ...],
     langs: tuple[str, ...],
@@ -109,6 +117,7 @@ def build(
     force: bool,
     shard_spec: str | None,
     html: bool,
+    time_limit: int,
 ) -> None:
     """Build leaflets into OUTPUT[/BRAND]/<lang>/<topic>.pdf (all topics if none are named).
 
@@ -135,7 +144,7 @@ def build(
             jobs = shard(jobs, *parse_shard(shard_spec))
         except ValueError as exc:
             raise click.BadParameter(str(exc), param_hint="--shard") from None
-    settings = Settings(out_dir, allow_incomplete, force, workers, html)
+    settings = Settings(out_dir, allow_incomplete, force, workers, html, time_limit)
     outcomes = _run_with_progress(jobs, settings)
     counts = {s: sum(o.status == s for o in outcomes) for s in ("built", "skipped", "failed")}
     summary = ", ".join(f"{n} {s}" for s, n in counts.items())

@@ -70,6 +70,8 @@ def _parse(data: bytes, source: str) -> tuple[Topic, dict[Path_, int]]:
     try:
         node = loader.get_single_node()
         raw = loader.construct_document(node) if node is not None else None
+    except RecursionError:
+        raise ContentError(f"{source}: nested too deeply to be a topic file") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f":{mark.line + 1}" if mark is not None else ""
@@ -108,8 +110,11 @@ def _message(err: Any) -> str:
 
 
 def _check_topic(topic: Topic, source: str, lines: dict[Path_, int]) -> list[str]:
-    """Cross-field checks: citation integrity and duplicate keys."""
+    """Cross-field checks: review dates, citation integrity and duplicate keys."""
     problems: list[str] = []
+    if topic.next_review <= topic.reviewed:
+        line = lines.get(("next_review",), 1)
+        problems.append(f"{source}:{line}: next_review: must be after reviewed ({topic.reviewed})")
     defined: dict[str, int] = {}
     for i, ref in enumerate(topic.references):
         if ref.key in defined:

@@ -7,6 +7,7 @@ import functools
 import gettext
 import io
 import os
+import re
 import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -120,8 +121,14 @@ class LeafletCatalog(Catalog):
     mime_headers = property(_get_mime_headers, _set_mime_headers)
 
 
+#: A catalog of two leaflets is about 100 KB; anything this large is a mistake.
+MAX_CATALOG_BYTES = 5 * 1024 * 1024
+
+
 def read_catalog(path: Path, lang: str | None = None) -> LeafletCatalog:
     """Parse a PO or POT file with Babel's parser into a LeafletCatalog."""
+    if path.stat().st_size > MAX_CATALOG_BYTES:
+        raise CatalogError(f"{path}: larger than {MAX_CATALOG_BYTES // 2**20} MB; not a catalog")
     catalog = LeafletCatalog(locale=lang)
     with path.open("rb") as fh:
         PoFileParser(catalog, ignore_obsolete=False, abort_invalid=True).parse(fh)
@@ -138,7 +145,8 @@ def load_po(lang: str) -> LeafletCatalog:
             f"{path}: no catalog for {lang!r}; create it with 'pybabel init' (see README)"
         ) from None
     except PoFileError as exc:
-        raise CatalogError(f"{path}: {exc}") from None
+        problem = re.sub(r" on \d+$", "", str(exc))
+        raise CatalogError(f"{path}:{exc.lineno + 1}: {problem}: {exc.line.strip()!r}") from None
     except (UnicodeDecodeError, ValueError) as exc:
         raise CatalogError(f"{path}: cannot read catalog: {exc}") from None
 
@@ -264,6 +272,8 @@ class Gap:
 
     message: Message
     status: str  # "untranslated", "fuzzy" or what is wrong with the translation
+    #: The entry's line in the PO file, when the catalog has one.
+    po_line: int | None = None
 
 
 def find_gaps(catalog: Catalog, messages: Iterable[Message]) -> list[Gap]:
@@ -275,12 +285,13 @@ def find_gaps(catalog: Catalog, messages: Iterable[Message]) -> list[Gap]:
             continue
         seen.add(message.msgid)
         entry = catalog.get(message.msgid)
+        line = entry.lineno if entry is not None else None
         if entry is None or not entry.string or not isinstance(entry.string, str):
-            gaps.append(Gap(message, "untranslated"))
+            gaps.append(Gap(message, "untranslated", line))
         elif entry.fuzzy:
-            gaps.append(Gap(message, "fuzzy"))
+            gaps.append(Gap(message, "fuzzy", line))
         elif errors := entry.check(catalog):
-            gaps.append(Gap(message, "; ".join(str(e) for e in errors)))
+            gaps.append(Gap(message, "; ".join(str(e) for e in errors), line))
     return gaps
 
 

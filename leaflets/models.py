@@ -90,12 +90,6 @@ class Topic(Strict):
     contact_doctor: Annotated[list[Text], Field(min_length=1)]
     references: Annotated[list[Reference], Field(min_length=1)]
 
-    @model_validator(mode="after")
-    def _review_order(self) -> Topic:
-        if self.next_review <= self.reviewed:
-            raise ValueError("next_review must be after reviewed")
-        return self
-
     def texts(self) -> Iterator[tuple[tuple[str | int, ...], str]]:
         """Yield ``(path, text)`` for every translatable string, in reading order."""
         yield ("title",), self.title

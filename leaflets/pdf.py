@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import atexit
 import functools
+import gc
 import html as htmllib
 import logging
 import mimetypes
@@ -181,7 +183,17 @@ def new_fetcher(extra_files: tuple[Path, ...] = ()) -> Any:
 def _font_config() -> Any:
     from weasyprint.text.fonts import FontConfiguration
 
+    atexit.register(_release_fonts)
     return FontConfiguration()
+
+
+def _release_fonts() -> None:
+    # Let WeasyPrint remove its temporary font folders while the interpreter is still whole
+    # (at interpreter teardown its clean-up fails noisily).
+    _INHERITED.clear()
+    for cached in (_font_config, _stylesheets, _file_stylesheet):
+        cached.cache_clear()
+    gc.collect()
 
 
 def _compile_css(**source: str) -> Any:

@@ -144,3 +144,34 @@ def test_sigkill_mid_build_leaves_only_valid_pdfs(tmp_path: Path) -> None:
     assert len(pdfs) == 22
     for pdf in pdfs:
         assert len(PdfReader(pdf).pages) >= 2, pdf
+
+
+def test_two_builds_at_once_into_one_folder_both_succeed(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    command = [
+        sys.executable,
+        "-m",
+        "leaflets",
+        "build",
+        "-l",
+        "en",
+        "-l",
+        "es",
+        "-l",
+        "ar",
+        "--force",
+        "-j",
+        "1",
+        "-o",
+        str(out),
+    ]
+    first = subprocess.Popen(command, cwd=ROOT, stderr=subprocess.PIPE)
+    second = subprocess.Popen(command, cwd=ROOT, stderr=subprocess.PIPE)
+    assert first.wait() == 0 and second.wait() == 0
+    pdfs = sorted(out.rglob("*.pdf"))
+    assert len(pdfs) == 6
+    for pdf in pdfs:
+        assert len(PdfReader(pdf).pages) >= 2, pdf
+    assert not list(out.rglob("*.tmp"))
+    again = run("build", "-l", "en", "-l", "es", "-l", "ar", "-o", str(out))
+    assert _summary(again.output).startswith("0 built, 6 skipped")  # records intact

@@ -59,7 +59,7 @@ def test_valid_topic_loads_and_numbers_citations_in_order_of_first_use() -> None
             12,
             "exactly one of",
         ),
-        (("next_review: 2027-01-01", "next_review: 2025-01-01"), 1, "after reviewed"),
+        (("next_review: 2027-01-01", "next_review: 2025-01-01"), 5, "after reviewed"),
         (("title: Demo", "title: Demo\ntitle: Again"), 3, "duplicate key 'title'"),
         (("  - Ask?", "  - Ask? [@Not a key]"), 14, "malformed citation"),
         (("    blocks:\n", "    blocks: [\n"), 9, "YAML syntax error"),

@@ -1,0 +1,329 @@
+"""Bad and hostile input: every case gets a clear error naming the file, a non-zero exit,
+no traceback and no partial output (see SECURITY.md for the guard each case proves)."""
+
+from __future__ import annotations
+
+import errno
+import os
+import re
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT, edit_po
+from leaflets.cli import main
+from leaflets.i18n import po_path
+
+BRAND = ROOT / "docs" / "examples" / "riverside"
+
+
+@dataclass
+class Case:
+    """One bad input: how to make it, what to run, what the error must say."""
+
+    make: Callable[[Path], list[str]]  # edits the scratch project; returns extra CLI args
+    expect: str  # a regex the error must match
+    code: int = 1
+
+
+def _replace(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, old
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def topic(old: str, new: str, name: str = "breast") -> Callable[[Path], list[str]]:
+    def make(project: Path) -> list[str]:
+        _replace(project / "leaflets" / "topics" / f"{name}.yaml", old, new)
+        return ["build", "-l", "en", name]
+
+    return make
+
+
+def topic_bytes(data: bytes) -> Callable[[Path], list[str]]:
+    def make(project: Path) -> list[str]:
+        (project / "leaflets" / "topics" / "breast.yaml").write_bytes(data)
+        return ["build", "-l", "en", "breast"]
+
+    return make
+
+
+def catalog(msgid: str, msgstr: str, command: str = "build") -> Callable[[Path], list[str]]:
+    def make(project: Path) -> list[str]:
+        edit_po(po_path("es"), msgid, msgstr=msgstr)
+        return [command] if command == "check" else ["build", "-l", "es", "breast"]
+
+    return make
+
+
+def po_text(old: str, new: str) -> Callable[[Path], list[str]]:
+    def make(project: Path) -> list[str]:
+        _replace(po_path("es"), old, new)
+        return ["build", "-l", "es", "breast"]
+
+    return make
+
+
+def po_bytes(data: bytes) -> Callable[[Path], list[str]]:
+    def make(project: Path) -> list[str]:
+        po_path("es").write_bytes(data)
+        return ["build", "-l", "es", "breast"]
+
+    return make
+
+
+def brand(old: str, new: str) -> Callable[[Path], list[str]]:
+    def make(project: Path) -> list[str]:
+        folder = project / "brand"
+        if not folder.exists():
+            folder.mkdir()
+            for item in BRAND.iterdir():
+                (folder / item.name).write_bytes(item.read_bytes())
+        _replace(folder / "riverside.toml", old, new)
+        return ["build", "-l", "en", "breast", "--brand", str(folder / "riverside.toml")]
+
+    return make
+
+
+def aliased(project: Path) -> list[str]:
+    path = project / "leaflets" / "topics" / "breast.yaml"
+    _replace(path, "questions:\n  - Which", "questions:\n  - &a Which")
+    _replace(path, "contact_doctor:\n", "contact_doctor:\n  - *a\n")
+    return ["build", "-l", "en", "breast"]
+
+
+def symlinked_logo(project: Path) -> list[str]:
+    args = brand('logo = "logo.svg"', 'logo = "link.svg"')(project)
+    (project / "outside.svg").write_text((BRAND / "logo.svg").read_text())
+    (project / "brand" / "link.svg").symlink_to(project / "outside.svg")
+    return args
+
+
+def output_is_a_file(project: Path) -> list[str]:
+    (project / "blocker").write_text("a file where the output folder should be")
+    return ["build", "-l", "en", "breast", "-o", str(project / "blocker" / "out")]
+
+
+def huge_topic(project: Path) -> list[str]:
+    body = "\n".join(
+        f"  - heading: Part {i}\n    blocks:\n      - bullets:\n"
+        + "".join(
+            f"          - {'Calcifications are common [@macmillan]. ' * 45}\n" for _ in range(10)
+        )
+        for i in range(12)
+    )
+    _replace(project / "leaflets" / "topics" / "breast.yaml", "sections:\n", f"sections:\n{body}\n")
+    return ["build", "-l", "en", "breast", "--time-limit", "1", "-j", "1"]
+
+
+HOSTILE_LINK = '<link rel="attachment" href="file:///etc/hostname">'
+TOPIC = r"topics/breast\.yaml"
+PO = r"es/LC_MESSAGES/messages\.po"
+TOML = r"riverside\.toml"
+
+CASES: dict[str, Case] = {
+    # Topic files: YAML, schema, references.
+    "yaml syntax": Case(topic("sections:\n", "sections: [\n"), TOPIC + r":\d+: YAML syntax error"),
+    "yaml tab indent": Case(
+        topic("  - heading: What are", "\t- heading: What are"), TOPIC + r":\d+: YAML syntax"
+    ),
+    "wrong type": Case(
+        topic("title: Breast calcifications", "title: 42"),
+        TOPIC + r":5: title: Input should be a valid string",
+    ),
+    "date as text": Case(
+        topic("reviewed: 2026-11-22", "reviewed: soon"), TOPIC + r":\d+: reviewed"
+    ),
+    "unknown key": Case(topic("title:", "titel:"), TOPIC + r":5: titel: unknown key"),
+    "missing key": Case(
+        topic("summary: >-", "summery: >-"), TOPIC + r":\d+: summary: required key is missing"
+    ),
+    "duplicate key": Case(
+        topic("id: breast\n", "id: breast\nid: breast\n"), TOPIC + r":\d+: duplicate key 'id'"
+    ),
+    "duplicate topic id": Case(
+        topic("id: breast", "id: prostate"), TOPIC + r":1: id 'prostate' must match"
+    ),
+    "undefined reference": Case(topic("[@nci]", "[@nobody]"), TOPIC + r":\d+: cites \[@nobody\]"),
+    "unused reference": Case(topic("[@nci]", ""), TOPIC + r":\d+: reference 'nci' is never cited"),
+    "malformed citation": Case(topic("[@nci]", "[@NCI here]"), TOPIC + r":\d+: malformed citation"),
+    "review dates reversed": Case(
+        topic("next_review: 2028-11-22", "next_review: 2020-01-01"),
+        TOPIC + r":11: next_review: must be after reviewed",
+    ),
+    "invalid utf-8": Case(
+        topic_bytes(b"id: breast\ntitle: Br\xe9ast\n"), TOPIC + r": not valid UTF-8"
+    ),
+    "10 MB string": Case(
+        topic_bytes(b"id: breast\ntitle: " + b"x" * 10_000_000), TOPIC + r": file is larger than"
+    ),
+    "yaml alias": Case(aliased, TOPIC + r":\d+: this value is re-used by an alias"),
+    "deep nesting": Case(
+        topic_bytes(b"id: breast\ntitle: " + b"[" * 5000 + b"]" * 5000),
+        TOPIC + r": nested too deeply",
+    ),
+    "not a mapping": Case(
+        topic_bytes(b"- just\n- a list\n"), TOPIC + r":1: a topic file must be a mapping"
+    ),
+    # Catalogs: syntax, header, plurals, what a translation must keep, markup.
+    "po syntax error": Case(
+        po_text('msgid "References"', 'msgidd "References"'),
+        PO + r":\d+: Unknown or misformatted keyword: 'msgidd \"References\"'",
+    ),
+    "po missing header": Case(
+        po_text('msgid ""\nmsgstr ""\n"Project-Id', 'msgid "x"\nmsgstr "y"\n"Project-Id'), PO
+    ),
+    "po bad review status": Case(
+        po_text("X-Review-Status: unreviewed", "X-Review-Status: looks fine"),
+        PO + r": header X-Review-Status",
+    ),
+    "po invalid utf-8": Case(
+        po_bytes(
+            b'msgid ""\nmsgstr "Content-Type: text/plain; charset=utf-8\\n"\n\nmsgid "a"\nmsgstr "\xff"\n'
+        ),
+        PO,
+    ),
+    "po 10 MB": Case(po_bytes(b"# " + b"x" * 6_000_000), PO + r": larger than 5 MB"),
+    "wrong plural count": Case(
+        po_text(
+            'msgid "References"\nmsgstr "Referencias"',
+            'msgid "References"\nmsgid_plural "Referencess"\nmsgstr[0] "Referencias"',
+        ),
+        PO,
+    ),
+    "dropped placeholder": Case(
+        catalog("Reviewed %(date)s", "Revisado"),
+        PO + r":\d+: es/breast: placeholder %\(date\)s is missing",
+    ),
+    "dropped citation": Case(
+        catalog(
+            "Calcifications are too small to feel, and they do not cause pain. Most people learn they have them after a routine mammogram [@macmillan].",
+            "Son muy pequeñas.",
+        ),
+        PO + r":\d+: es/breast: citation markers differ",
+    ),
+    "changed number": Case(
+        catalog(
+            "Calcifications are very common. About half of women over 50 have them. About 1 in 10 younger women have them too [@macmillan].",
+            "Son frecuentes: la mitad de las mujeres de más de 60 las tiene; 1 de cada 10 jóvenes también [@macmillan].",
+        ),
+        PO + r":\d+: es/breast: numbers differ",
+    ),
+    "translation far too long": Case(
+        catalog("References", "R" * 20_000),
+        PO + r":\d+: es/breast: translation has 20000 characters",
+    ),
+    "img file:///etc/passwd": Case(
+        catalog("References", 'Referencias<img src="file:///etc/passwd">'),
+        PO + r":\d+: es/breast: markup differs",
+    ),
+    "attachment /etc/hostname": Case(
+        catalog("References", "Referencias" + HOSTILE_LINK), PO + r":\d+: es/breast: markup differs"
+    ),
+    "style @import network": Case(
+        catalog("References", "<style>@import url(http://127.0.0.1/);</style>Referencias"),
+        PO + r":\d+: es/breast: markup differs",
+    ),
+    # Brand files.
+    "brand css url() in colour": Case(
+        brand(
+            'accent_color = "#f7ede6"', 'accent_color = "#fff;background:url(http://127.0.0.1/x)"'
+        ),
+        TOML + r": accent_color: String should match",
+    ),
+    "brand low contrast": Case(
+        brand('primary_color = "#7a2e0a"', 'primary_color = "#dddddd"'),
+        TOML + r": primary_color: text #dddddd on white #ffffff has contrast 1\.36:1",
+    ),
+    "brand logo ..": Case(
+        brand('logo = "logo.svg"', 'logo = "../../etc/logo.svg"'),
+        TOML + r": logo: must be a relative path inside",
+    ),
+    "brand logo absolute": Case(
+        brand('logo = "logo.svg"', 'logo = "/etc/hostname"'),
+        TOML + r": logo: must be a relative path inside",
+    ),
+    "brand logo url": Case(
+        brand('logo = "logo.svg"', 'logo = "file:///etc/passwd"'),
+        TOML + r": logo: must be a file next to the brand file, not a URL",
+    ),
+    "brand logo symlink out": Case(
+        symlinked_logo, TOML + r": logo: points outside the brand file's folder"
+    ),
+    "brand unknown key": Case(
+        brand('paper = "letter"', 'paper = "letter"\nscript = "x"'), TOML + r": script: unknown key"
+    ),
+    "brand toml syntax": Case(
+        brand('paper = "letter"', 'paper = "letter'), TOML + r": TOML syntax error"
+    ),
+    "brand name line break": Case(
+        brand('name = "Riverside Breast Imaging"', 'name = "Riverside\\nBcc: x"'),
+        TOML + r": name: String should match",
+    ),
+    # Command line and environment.
+    "unknown language": Case(
+        lambda p: ["build", "-l", "tlh"],
+        r"unknown language 'tlh'; choose one of: .*es \(Español\)",
+        code=2,
+    ),
+    "unknown topic": Case(
+        lambda p: ["build", "knee"], r"unknown topic 'knee'; choose from: breast, prostate", code=2
+    ),
+    "output folder not writable": Case(output_is_a_file, r"blocker/out/en: cannot write output"),
+    "pathological document times out": Case(
+        huge_topic, r"FAILED en/breast: took longer than 1 s; stopped"
+    ),
+}
+
+
+def run_main(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
+    """Run the real entry point (with its traceback guard); return exit code and all output."""
+    old = sys.argv
+    sys.argv = ["leaflets", *args]
+    try:
+        main()
+        code = 0
+    except SystemExit as exc:
+        code = int(exc.code or 0)
+    finally:
+        sys.argv = old
+    captured = capsys.readouterr()
+    return code, captured.out + captured.err
+
+
+def test_there_are_at_least_thirty_distinct_bad_inputs() -> None:
+    assert len(CASES) >= 30
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_bad_input_is_refused_cleanly(
+    name: str, project: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    case = CASES[name]
+    args = case.make(project)
+    out = tmp_path / "out"
+    if "-o" not in args:
+        args += ["-o", str(out)]
+    code, output = run_main(args, capsys)
+    assert code == case.code, output
+    assert "Traceback" not in output
+    assert re.search(case.expect, output), output
+    assert not list(out.rglob("*.pdf")) or name == "pathological document times out"
+    assert not list(out.rglob("breast.pdf"))  # never the leaflet with the bad input
+    assert not list(tmp_path.rglob("*.tmp")) and not list(project.rglob("*.tmp"))
+
+
+def test_a_full_disk_leaves_no_partial_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def no_space(fd: int) -> None:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(os, "fsync", no_space)  # the disk fills up as the PDF is flushed
+    code, output = run_main(["build", "-l", "en", "breast", "-o", str(tmp_path), "-j", "1"], capsys)
+    assert code == 1 and "Traceback" not in output
+    assert "breast.pdf: cannot write output (No space left on device)" in output
+    assert list(tmp_path.rglob("*.pdf")) == [] and list(tmp_path.rglob("*.tmp")) == []
