@@ -15,8 +15,8 @@ test: $(STAMP)
 	$(BIN)/pytest
 
 check: $(STAMP)
-	$(BIN)/ruff check leaflets tests
-	$(BIN)/ruff format --check leaflets tests
+	$(BIN)/ruff check leaflets tests bench
+	$(BIN)/ruff format --check leaflets tests bench
 	$(BIN)/mypy
 
 # Re-extract every translatable string into translations/messages.pot.
