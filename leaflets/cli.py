@@ -29,7 +29,33 @@ from leaflets.i18n import (
     provenance,
     template_path,
 )
-from leaflets.models import DEFAULT_BRAND
+from leaflets.models import DEFAULT_BRAND, Brand
+
+#: Options that build and mail share.
+OUTPUT_OPTION = click.option(
+    "--output",
+    "-o",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("output"),
+    show_default=True,
+    help="Folder for the PDFs (mail keeps only impersonal ones there).",
+)
+BRAND_OPTION = click.option(
+    "--brand",
+    "brand_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="A clinic's brand.toml (default: the built-in example brand).",
+)
+
+
+def _brand(brand_file: Path | None) -> Brand:
+    if brand_file is None:
+        return DEFAULT_BRAND
+    from leaflets.brand import load_brand  # colour maths only when a brand file is used
+
+    return load_brand(brand_file)
 
 
 def _topics(names: tuple[str, ...]) -> list[str]:
@@ -57,27 +83,13 @@ def cli(debug: bool) -> None:
     metavar="LANG",
     help="Language to build (repeatable). Default: English and every complete translation.",
 )
-@click.option(
-    "--output",
-    "-o",
-    "out_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path("output"),
-    show_default=True,
-    help="Folder for the PDFs.",
-)
+@OUTPUT_OPTION
 @click.option(
     "--allow-incomplete",
     is_flag=True,
     help="Build leaflets with untranslated strings anyway, marked DRAFT on every page.",
 )
-@click.option(
-    "--brand",
-    "brand_file",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="A clinic's brand.toml (default: the built-in example brand).",
-)
+@BRAND_OPTION
 @click.option(
     "--paper",
     type=click.Choice(["a4", "letter"], case_sensitive=False),
@@ -125,12 +137,7 @@ def build(
     """
     start = time.perf_counter()
     names = _topics(topics)
-    if brand_file:
-        from leaflets.brand import load_brand  # colour maths only when a brand file is used
-
-        brand = load_brand(brand_file)
-    else:
-        brand = DEFAULT_BRAND
+    brand = _brand(brand_file)
     variant = Variant(brand, paper.lower() if paper else None, large_print)
     if langs:
         chosen = list(dict.fromkeys(parse_language(code) for code in langs))
@@ -305,7 +312,7 @@ def check() -> None:
     type=click.Path(dir_okay=False, path_type=Path),
     help="CSV with columns email,lang,topics and optional follow_up,name.",
 )
-@click.option("--brand", "brand_file", type=click.Path(dir_okay=False, path_type=Path))
+@BRAND_OPTION
 @click.option(
     "--outbox",
     type=click.Path(file_okay=False, path_type=Path),
@@ -319,15 +326,7 @@ def check() -> None:
     show_default=True,
     help="Where batch send logs go.",
 )
-@click.option(
-    "--output",
-    "-o",
-    "out_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path("output"),
-    show_default=True,
-    help="Where shared (impersonal) PDFs are kept.",
-)
+@OUTPUT_OPTION
 def mail(
     topics: tuple[str, ...],
     to: str | None,
@@ -353,11 +352,7 @@ def mail(
         log = None
     else:
         raise UsageError("give --to ADDRESS --lang LANG and at least one TOPIC, or --batch FILE")
-    brand = DEFAULT_BRAND
-    if brand_file:
-        from leaflets.brand import load_brand
-
-        brand = load_brand(brand_file)
+    brand = _brand(brand_file)
     settings = None if outbox else m.SmtpSettings.from_env()
     sender = settings.sender if settings else os.environ.get("LEAFLETS_MAIL_FROM") or brand.email
     if not sender:
