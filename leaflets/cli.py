@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import sys
 import time
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import click
@@ -16,18 +14,16 @@ import click
 from leaflets import __version__
 from leaflets.batch import TIME_LIMIT, Outcome, Settings, parse_shard, run_batch, shard
 from leaflets.build import Job, Variant, default_languages
+from leaflets.cli_translate import check, i18n, status
 from leaflets.content import available_topics, load_topic
 from leaflets.errors import UsageError
 from leaflets.i18n import (
-    SOURCE_LANGUAGE,
     available_languages,
     bcp47,
     completeness,
     native_name,
     parse_language,
-    po_path,
     provenance,
-    template_path,
 )
 from leaflets.models import DEFAULT_BRAND, Brand
 
@@ -207,100 +203,6 @@ def list_() -> None:
         )
 
 
-@cli.group()
-def i18n() -> None:
-    """Translator workflow: extract, init, update and compile catalogs."""
-
-
-def _catalogs() -> ModuleType:
-    from leaflets import catalogs  # Babel's extraction machinery, only for these commands
-
-    return catalogs
-
-
-@i18n.command()
-def extract() -> None:
-    """Extract every translatable string into translations/messages.pot."""
-    changed = _catalogs().extract()
-    click.echo(f"{template_path()}: {'updated' if changed else 'unchanged'}")
-
-
-@i18n.command()
-@click.argument("lang")
-@click.option(
-    "--translated-by",
-    default="",
-    metavar="TEXT",
-    help="Who or what translates it (recorded in the X-Translated-By header).",
-)
-def init(lang: str, translated_by: str) -> None:
-    """Create the catalog of a new language LANG from the template."""
-    click.echo(f"{_catalogs().init(lang, translated_by)}: created")
-
-
-@i18n.command()
-@click.argument("langs", nargs=-1, metavar="[LANG]...")
-@click.option("--fuzzy", is_flag=True, help="Let Babel guess translations of new strings.")
-def update(langs: tuple[str, ...], fuzzy: bool) -> None:
-    """Merge the template into the catalogs (all when no LANG is given)."""
-    for lang in _catalog_languages(langs):
-        new, changed = _catalogs().update(lang, fuzzy_matching=fuzzy)
-        click.echo(f"{po_path(lang)}: {new} new string(s), {changed} marked fuzzy")
-
-
-@i18n.command(name="compile")
-@click.argument("langs", nargs=-1, metavar="[LANG]...")
-def compile_(langs: tuple[str, ...]) -> None:
-    """Compile .mo files; fuzzy entries are never compiled in."""
-    for lang, fuzzy in _catalogs().compile_all(_catalog_languages(langs)).items():
-        note = f"  ({fuzzy} fuzzy entries left out)" if fuzzy else ""
-        click.echo(f"{po_path(lang).with_suffix('.mo')}: compiled{note}")
-
-
-def _catalog_languages(codes: tuple[str, ...]) -> list[str]:
-    langs = [parse_language(code) for code in codes] or available_languages()
-    return [lang for lang in dict.fromkeys(langs) if lang != SOURCE_LANGUAGE]
-
-
-@cli.command()
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
-@click.option("--strict", is_flag=True, help="Exit 1 when any leaflet is incomplete.")
-def status(fmt: str, strict: bool) -> None:
-    """Translated, fuzzy and untranslated strings per topic and language."""
-    rows = _catalogs().status(available_topics())
-    if fmt == "json":
-        click.echo(json.dumps([row.as_dict() for row in rows], indent=2, ensure_ascii=False))
-    else:
-        click.echo(
-            f"{'topic':<10} {'lang':<8} {'done':>5} {'fuzzy':>5} {'todo':>5} {'%':>6}  review"
-        )
-        for row in rows:
-            click.echo(
-                f"{row.topic:<10} {bcp47(row.lang):<8} {row.translated:>5} {row.fuzzy:>5} "
-                f"{row.untranslated:>5} {row.percent:>5.1f}%  {row.review}"
-            )
-    if strict and any(row.percent < 100 for row in rows):
-        sys.exit(1)
-
-
-@cli.command()
-def check() -> None:
-    """Check content, catalogs, readability and review dates before printing."""
-    from leaflets.checks import run_checks
-
-    findings = run_checks()
-    for file in dict.fromkeys(f.file for f in findings):
-        click.echo(file)
-        for finding in (f for f in findings if f.file == file):
-            where = f"{finding.line:>5}" if finding.line else "     "
-            click.echo(f"  {finding.level:<7} {where}  {finding.text}")
-    errors = sum(f.level == "error" for f in findings)
-    warnings = sum(f.level == "warning" for f in findings)
-    click.echo(f"{errors} error(s), {warnings} warning(s)")
-    if errors:
-        sys.exit(1)
-
-
 @cli.command()
 @click.argument("topics", nargs=-1, metavar="[TOPIC]...")
 @click.option("--to", "to", metavar="ADDRESS", help="The patient's e-mail address.")
@@ -341,12 +243,13 @@ def mail(
 ) -> None:
     """E-mail leaflets to a patient (--to) or to every row of a CSV file (--batch)."""
     from leaflets import mail as m
+    from leaflets import mail_batch
 
     if batch and (to or topics):
         raise UsageError("give either --batch or --to with topics, not both")
     if batch:
-        rows = m.read_batch(batch)
-        log: m.SendLog | None = m.SendLog(log_dir, batch)
+        rows = mail_batch.read_batch(batch)
+        log: mail_batch.SendLog | None = mail_batch.SendLog(log_dir, batch)
     elif to and lang and topics:
         rows = [(0, m.make_recipient(to, lang, list(topics), follow_up, name))]
         log = None
@@ -359,7 +262,7 @@ def mail(
         raise m.MailError(
             "set LEAFLETS_MAIL_FROM (or an email in the brand file) for the From line"
         )
-    pending = list(m.iter_pending(rows, log)) if log else [(0, rows[0][1], "")]
+    pending = list(mail_batch.iter_pending(rows, log)) if log else [(0, rows[0][1], "")]
     if log and len(pending) < len(rows):
         click.echo(f"{len(rows) - len(pending)} row(s) already sent (log: {log.path})")
     done = 0
@@ -385,6 +288,11 @@ def mail(
                 )
             done += 1
             click.echo(f"{who} ({bcp47(recipient.lang)}, {', '.join(recipient.topics)}): {where}")
+
+
+cli.add_command(i18n)
+cli.add_command(status)
+cli.add_command(check)
 
 
 def main() -> None:
