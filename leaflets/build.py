@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import gettext
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from leaflets.cache import completeness_key, recall, remember
 from leaflets.content import load_topic
 from leaflets.errors import CatalogError, LeafletsError
+from leaflets.files import replace_file
 from leaflets.i18n import (
     SOURCE_LANGUAGE,
     Gap,
@@ -179,27 +178,9 @@ def render_pdf(item: Prepared) -> bytes:
 
 
 def write_atomic(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` so that readers never see a partial file."""
+    """Write an output file atomically; a failure is a one-line LeafletsError."""
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        replace_file(path, data)
     except OSError as exc:
-        raise LeafletsError(f"{path.parent}: cannot write output ({exc.strerror})") from None
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except OSError as exc:
-        Path(tmp).unlink(missing_ok=True)
-        raise LeafletsError(f"{path}: cannot write output ({exc.strerror})") from None
-
-
-def build_leaflet(item: Prepared, out_dir: Path) -> Path:
-    """Render one leaflet and write it atomically; return its path."""
-    pdf = render_pdf(item)
-    path = output_path(out_dir, item.job)
-    write_atomic(path, pdf)
-    return path
+        where = path.parent if not path.parent.is_dir() else path
+        raise LeafletsError(f"{where}: cannot write output ({exc.strerror})") from None

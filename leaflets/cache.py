@@ -5,14 +5,13 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
-import os
-import tempfile
 from importlib.metadata import version
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from leaflets import __version__
 from leaflets.content import topic_path
+from leaflets.files import replace_file
 from leaflets.i18n import SOURCE_LANGUAGE, po_path
 from leaflets.paths import PACKAGE_DIR, TEMPLATES_DIR
 
@@ -92,11 +91,7 @@ def remember(out_dir: Path, name: str, key: str, value: float) -> None:
 
 
 def _write_json(path: Path, data: dict[str, object]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".tmp")
-    with os.fdopen(fd, "w") as fh:
-        json.dump(data, fh)
-    os.replace(tmp, path)
+    replace_file(path, json.dumps(data).encode())
 
 
 def record_path(out_dir: Path, pdf: Path) -> Path:

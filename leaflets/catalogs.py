@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import os
-import tempfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -16,6 +14,7 @@ from babel.messages.pofile import write_po
 
 from leaflets import __version__
 from leaflets.errors import CatalogError, UsageError
+from leaflets.files import replace_file
 from leaflets.i18n import (
     LeafletCatalog,
     available_languages,
@@ -40,10 +39,7 @@ def _write_atomic(path: Path, catalog: LeafletCatalog, **options: bool) -> None:
     buffer = io.BytesIO()
     # No include_previous: Babel 2.18 wraps "#| msgid" comments into invalid PO syntax.
     write_po(buffer, catalog, width=76, **options)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(buffer.getvalue())
-    os.replace(tmp, path)
+    replace_file(path, buffer.getvalue())
 
 
 def extract(root: Path | None = None) -> bool:

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
 import gettext
 import io
-import os
 import re
-import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +22,7 @@ from babel.messages.pofile import PoFileError, PoFileParser
 
 from leaflets.content import extract_topic, topic_path
 from leaflets.errors import CatalogError, UsageError
+from leaflets.files import replace_file
 from leaflets.paths import DOMAIN, TEMPLATES_DIR, TRANSLATIONS_DIR
 
 SOURCE_LANGUAGE = "en"
@@ -220,13 +220,9 @@ def compile_catalog(lang: str) -> gettext.GNUTranslations:
         data = mo.read_bytes()
     else:
         data = _compile(lang)
-        try:
-            fd, tmp = tempfile.mkstemp(dir=mo.parent, prefix=".mo-")
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
-            os.replace(tmp, mo)
-        except OSError:
-            pass  # A read-only install still works: the catalog is used from memory.
+        # A read-only install still works: the catalog is then used from memory.
+        with contextlib.suppress(OSError):
+            replace_file(mo, data)
     return gettext.GNUTranslations(io.BytesIO(data))
 
 

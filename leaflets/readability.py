@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from leaflets.files import replace_file
 from leaflets.models import CITATION_RE, Topic
 
 
@@ -59,10 +60,7 @@ def _nltk_data() -> Path:
             root = Path(tempfile.gettempdir()) / "leaflets-nltk-data"
             target = root / "corpora" / "cmudict" / "cmudict"
             target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=target.parent)
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.writelines(lines)
-        os.replace(tmp, target)
+        replace_file(target, "".join(lines).encode("utf-8"))
     return root
 
 
