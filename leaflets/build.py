@@ -16,13 +16,13 @@ from leaflets.i18n import (
     Gap,
     available_languages,
     bcp47,
-    compile_catalog,
     completeness,
     find_gaps,
     leaflet_messages,
     load_po,
     po_path,
     provenance,
+    translations_for,
 )
 from leaflets.models import DEFAULT_BRAND, Brand, Topic
 from leaflets.pdf import PrintStyle, write_pdf
@@ -128,14 +128,15 @@ def prepare(job: Job, allow_incomplete: bool = False) -> Prepared:
     """Load and check one leaflet's inputs; refuse untranslated or fuzzy strings unless allowed."""
     topic = load_topic(job.topic)
     if job.lang == SOURCE_LANGUAGE:
-        return Prepared(job, topic, gettext.NullTranslations(), draft=False)
+        return Prepared(job, topic, translations_for(job.lang), draft=False)
     catalog = load_po(job.lang)
     reviewed = provenance(job.lang, catalog).reviewed
     gaps = find_gaps(catalog, leaflet_messages(job.topic))
     if gaps and not allow_incomplete:
         raise CatalogError(_describe_gaps(job, gaps))
-    translations = compile_catalog(job.lang)
-    return Prepared(job, topic, translations, draft=bool(gaps), unreviewed=not reviewed)
+    return Prepared(
+        job, topic, translations_for(job.lang), draft=bool(gaps), unreviewed=not reviewed
+    )
 
 
 def prepare_all(jobs: list[Job], allow_incomplete: bool = False) -> list[Prepared]:

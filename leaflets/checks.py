@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import gettext
 import re
 import tomllib
 from collections.abc import Iterator
@@ -15,12 +14,12 @@ from leaflets.errors import LeafletsError
 from leaflets.i18n import (
     SOURCE_LANGUAGE,
     available_languages,
-    compile_catalog,
     leaflet_messages,
     load_po,
     po_path,
     provenance,
     template_path,
+    translations_for,
 )
 from leaflets.readability import scores
 
@@ -139,9 +138,7 @@ def check_readability(max_grade: float) -> Iterator[Finding]:
     """A score per leaflet and language; English above the grade limit is an error."""
     for lang in available_languages():
         try:
-            translations = (
-                gettext.NullTranslations() if lang == SOURCE_LANGUAGE else compile_catalog(lang)
-            )
+            translations = translations_for(lang)
         except LeafletsError:
             continue  # reported by the catalog check
         for name in _loadable_topics():

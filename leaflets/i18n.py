@@ -226,6 +226,11 @@ def compile_catalog(lang: str) -> gettext.GNUTranslations:
     return gettext.GNUTranslations(io.BytesIO(data))
 
 
+def translations_for(lang: str) -> gettext.NullTranslations:
+    """The gettext translations of a language; the source language translates to itself."""
+    return gettext.NullTranslations() if lang == SOURCE_LANGUAGE else compile_catalog(lang)
+
+
 @dataclass(frozen=True)
 class Message:
     """A string a leaflet needs, with where it comes from."""

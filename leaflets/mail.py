@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import functools
-import gettext
 import hashlib
 import ipaddress
 import os
@@ -30,11 +29,11 @@ from leaflets.content import available_topics, load_topic
 from leaflets.errors import LeafletsError, UsageError
 from leaflets.i18n import (
     SOURCE_LANGUAGE,
-    compile_catalog,
     find_gaps,
     interface_messages,
     load_po,
     parse_language,
+    translations_for,
 )
 from leaflets.models import Brand
 from leaflets.paths import TEMPLATES_DIR
@@ -191,7 +190,7 @@ def leaflet_pdfs(recipient: Recipient, brand: Brand, out_dir: Path) -> list[tupl
     A leaflet with a follow-up date holds personal data: it is never written to ``out_dir``.
     """
     jobs = [Job(topic, recipient.lang, Variant(brand)) for topic in recipient.topics]
-    translations = _translations(recipient.lang)
+    translations = translations_for(recipient.lang)
     files = []
     if recipient.follow_up is None:
         outcomes = run_batch(jobs, Settings(out_dir, workers=1), lambda outcome: None)
@@ -214,10 +213,6 @@ def leaflet_pdfs(recipient: Recipient, brand: Brand, out_dir: Path) -> list[tupl
 _UNSAFE_IN_FILE_NAMES = re.compile('[\\\\/:*?"<>|\\x00-\\x1f]')
 
 
-def _translations(lang: str) -> gettext.NullTranslations:
-    return gettext.NullTranslations() if lang == SOURCE_LANGUAGE else compile_catalog(lang)
-
-
 def compose(
     recipient: Recipient, brand: Brand, sender: str, files: list[tuple[str, bytes]]
 ) -> EmailMessage:
@@ -228,7 +223,7 @@ def compose(
         if gaps:
             listed = "; ".join(f"{g.status}: {g.message.msgid[:50]!r}" for g in gaps[:5])
             raise MailError(f"the {recipient.lang} catalog is not ready for mail ({listed})")
-    translations = _translations(recipient.lang)
+    translations = translations_for(recipient.lang)
     env.install_gettext_translations(translations, newstyle=True)  # type: ignore[attr-defined]
     locale = Locale.parse(recipient.lang)
     context = {
