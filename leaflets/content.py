@@ -112,9 +112,11 @@ def _message(err: Any) -> str:
 def _check_topic(topic: Topic, source: str, lines: dict[Path_, int]) -> list[str]:
     """Cross-field checks: review dates, citation integrity and duplicate keys."""
     problems: list[str] = []
-    if topic.next_review <= topic.reviewed:
+    if topic.next_review <= topic.content_date:
         line = lines.get(("next_review",), 1)
-        problems.append(f"{source}:{line}: next_review: must be after reviewed ({topic.reviewed})")
+        problems.append(
+            f"{source}:{line}: next_review: must be after content_date ({topic.content_date})"
+        )
     defined: dict[str, int] = {}
     for i, ref in enumerate(topic.references):
         if ref.key in defined:
@@ -187,6 +189,7 @@ def _comment(path: Path_, topic: Topic) -> str:
         "summary": f"{topic.id}: short summary under the title",
         "questions": f"{topic.id}: item in the 'questions to ask your doctor' box",
         "contact_doctor": f"{topic.id}: item in the 'when to contact your doctor' box",
+        "emergency": f"{topic.id}: sign that needs emergency help now (listed after 'call NUMBER')",
     }[str(head)]
 
 

@@ -34,24 +34,64 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
 
 
+#: The brand settings a section or block can depend on, and the values each may take.
+#: The first value is the default for a brand that does not set it.
+VARIANT_SETTINGS: dict[str, tuple[str, ...]] = {"results_scale": ("bi-rads", "uk-5-point")}
+
+ResultsScale = Literal["bi-rads", "uk-5-point"]
+
+
+class OnlyFor(Strict):
+    """Print a section or block only for brands with these settings (see VARIANT_SETTINGS)."""
+
+    results_scale: ResultsScale | None = None
+
+    def matches(self, settings: dict[str, str]) -> bool:
+        """True when every setting named here has this value in ``settings``."""
+        wanted = self.model_dump(exclude_none=True)
+        return all(settings.get(name) == value for name, value in wanted.items())
+
+
+class Table(Strict):
+    """A table: a caption, column headings, and rows whose first cell heads the row."""
+
+    caption: Text
+    columns: Annotated[list[Text], Field(min_length=2, max_length=6)]
+    rows: Annotated[list[Annotated[list[Text], Field(min_length=2)]], Field(min_length=1)]
+
+    @model_validator(mode="after")
+    def _rectangular(self) -> Table:
+        for number, row in enumerate(self.rows, start=1):
+            if len(row) != len(self.columns):
+                raise ValueError(
+                    f"row {number} has {len(row)} cells but there are {len(self.columns)} columns"
+                )
+        return self
+
+
+BLOCK_KINDS = ("paragraph", "bullets", "callout", "table")
+
+
 class Block(Strict):
-    """One block of a section: exactly one of paragraph, bullets or callout."""
+    """One block of a section: exactly one of paragraph, bullets, callout or table."""
 
     paragraph: Text | None = None
     bullets: Annotated[list[Text], Field(min_length=1)] | None = None
     callout: Text | None = None
+    table: Table | None = None
+    only_for: OnlyFor | None = None
 
     @model_validator(mode="after")
     def _exactly_one(self) -> Block:
-        given = [name for name in ("paragraph", "bullets", "callout") if getattr(self, name)]
+        given = [name for name in BLOCK_KINDS if getattr(self, name)]
         if len(given) != 1:
-            raise ValueError("a block needs exactly one of: paragraph, bullets, callout")
+            raise ValueError("a block needs exactly one of: " + ", ".join(BLOCK_KINDS))
         return self
 
     @property
     def kind(self) -> str:
-        """The block's kind: ``paragraph``, ``bullets`` or ``callout``."""
-        return "bullets" if self.bullets else "callout" if self.callout else "paragraph"
+        """The block's kind: ``paragraph``, ``bullets``, ``callout`` or ``table``."""
+        return next(name for name in BLOCK_KINDS if getattr(self, name))
 
 
 class Section(Strict):
@@ -59,6 +99,7 @@ class Section(Strict):
 
     heading: Text
     blocks: Annotated[list[Block], Field(min_length=1)]
+    only_for: OnlyFor | None = None
 
 
 class Faq(Strict):
@@ -76,18 +117,35 @@ class Reference(Strict):
     url: Url | None = None
 
 
+#: A leaflet's document-control code, such as ``BR-CALC-01``.
+LeafletCode = Annotated[
+    str, StringConstraints(pattern=r"^[A-Z][A-Z0-9]{0,7}(-[A-Z0-9]{1,8}){1,3}$")
+]
+
+
 class Topic(Strict):
     """One leaflet's English source content."""
 
     id: Key
+    #: Stable document-control code, printed in small print with the version.
+    code: LeafletCode
+    #: Content version; bump it whenever a printed English string or reference changes.
+    version: Annotated[int, Field(ge=1, le=999)]
     title: Text
     summary: Text
-    reviewed: dt.date
+    #: The date of this version of the content (not a clinical review: approvals say that).
+    content_date: dt.date
     next_review: dt.date
+    #: Ids of related topics, printed as a "See also" list.
+    related: list[Key] = []
+    #: Open points a clinician must decide; shown on the review sheet, never printed for patients.
+    approver_notes: list[Text] = []
     sections: Annotated[list[Section], Field(min_length=1)]
     faq: list[Faq] = []
     questions: Annotated[list[Text], Field(min_length=1)]
     contact_doctor: Annotated[list[Text], Field(min_length=1)]
+    #: Signs that need emergency help now (printed with the brand's emergency number).
+    emergency: list[Text] = []
     references: Annotated[list[Reference], Field(min_length=1)]
 
     def texts(self) -> Iterator[tuple[tuple[str | int, ...], str]]:
@@ -102,6 +160,13 @@ class Topic(Strict):
                     yield (*base, "paragraph"), block.paragraph
                 elif block.callout:
                     yield (*base, "callout"), block.callout
+                elif block.table:
+                    yield (*base, "table", "caption"), block.table.caption
+                    for c, column in enumerate(block.table.columns):
+                        yield (*base, "table", "columns", c), column
+                    for r, row in enumerate(block.table.rows):
+                        for c, cell in enumerate(row):
+                            yield (*base, "table", "rows", r, c), cell
                 else:
                     for i, item in enumerate(block.bullets or []):
                         yield (*base, "bullets", i), item
@@ -112,6 +177,21 @@ class Topic(Strict):
             yield ("questions", i), item
         for i, item in enumerate(self.contact_doctor):
             yield ("contact_doctor", i), item
+        for i, item in enumerate(self.emergency):
+            yield ("emergency", i), item
+
+    def variant(self, settings: dict[str, str]) -> Topic:
+        """The topic as printed for a brand with these settings: other variants left out."""
+
+        def keep(item: Section | Block) -> bool:
+            return item.only_for is None or item.only_for.matches(settings)
+
+        sections = [
+            section.model_copy(update={"blocks": [b for b in section.blocks if keep(b)]})
+            for section in self.sections
+            if keep(section)
+        ]
+        return self.model_copy(update={"sections": [s for s in sections if s.blocks]})
 
     def citation_numbers(self) -> dict[str, int]:
         """Number references in order of first citation in the English source."""
@@ -124,7 +204,9 @@ class Topic(Strict):
     def numbered_references(self) -> list[tuple[int, Reference]]:
         """The references sorted by their citation number."""
         numbers = self.citation_numbers()
-        return sorted(((numbers[r.key], r) for r in self.references), key=lambda p: p[0])
+        # A reference cited only in another variant is left out of this one's list.
+        cited = ((numbers[r.key], r) for r in self.references if r.key in numbers)
+        return sorted(cited, key=lambda p: p[0])
 
 
 #: A colour as six hex digits; nothing else can reach the stylesheet.
@@ -146,6 +228,12 @@ class BrandFile(Strict):
     email: Line | None = None
     website: Url | None = None
     qr_url: Url | None = None
+    #: The emergency number printed in the leaflet ("call 999"); without it, "your local number".
+    emergency_phone: Annotated[str, StringConstraints(pattern=r"^[0-9+][0-9 ]{1,14}$")] | None = (
+        None
+    )
+    #: Which breast results scale the clinic's reports use; picks the matching results table.
+    results_scale: ResultsScale = "bi-rads"
     primary_color: HexColor = "#0a5c7a"
     accent_color: HexColor = "#e8f1f5"
     paper: Literal["a4", "letter"] = "a4"

@@ -126,7 +126,7 @@ def render_html(
     locale = Locale.parse(lang)
     content = _content_filter(translations.gettext, topic.citation_numbers(), locale.text_direction)
     template = env.get_template("leaflet.html.j2")
-    reviewed = format_date(topic.reviewed, format="long", locale=locale)
+    reviewed = format_date(topic.content_date, format="long", locale=locale)
     html = template.render(
         topic=topic,
         lang=bcp47(lang),
@@ -136,7 +136,7 @@ def render_html(
         references=topic.numbered_references(),
         reviewed=reviewed,
         next_review=format_date(topic.next_review, format="long", locale=locale),
-        iso_reviewed=topic.reviewed.isoformat(),
+        iso_reviewed=topic.content_date.isoformat(),
         qr_code=qr_data_uri(brand.qr_url) if brand.qr_url else None,
         follow_up=format_date(options.follow_up, format="long", locale=locale)
         if options.follow_up

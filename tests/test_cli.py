@@ -66,7 +66,13 @@ def test_broken_topic_gives_one_line_with_file_and_line(topics_dir: Path, tmp_pa
     path.write_text(path.read_text().replace("title: Breast", "titel: Breast", 1))
     result = run("build", "-l", "en", "-o", str(tmp_path))
     assert result.exit_code == 1
-    assert f"{path}:5: titel: unknown key" in result.output
+    line = (
+        path.read_text()
+        .splitlines()
+        .index(next(t for t in path.read_text().splitlines() if t.startswith("titel:")))
+        + 1
+    )
+    assert f"{path}:{line}: titel: unknown key" in result.output
     assert not list(tmp_path.rglob("*.pdf"))
 
 

@@ -14,7 +14,7 @@ VALID = """\
 id: demo
 title: Demo
 summary: A short summary [@a].
-reviewed: 2026-01-01
+content_date: 2026-01-01
 next_review: 2027-01-01
 sections:
   - heading: First
@@ -33,6 +33,8 @@ references:
   - key: b
     citation: Source B.
     url: https://example.org/b
+code: TS-TEST-01
+version: 1
 """
 
 
@@ -59,7 +61,7 @@ def test_valid_topic_loads_and_numbers_citations_in_order_of_first_use() -> None
             12,
             "exactly one of",
         ),
-        (("next_review: 2027-01-01", "next_review: 2025-01-01"), 5, "after reviewed"),
+        (("next_review: 2027-01-01", "next_review: 2025-01-01"), 5, "after content_date"),
         (("title: Demo", "title: Demo\ntitle: Again"), 3, "duplicate key 'title'"),
         (("  - Ask?", "  - Ask? [@Not a key]"), 14, "malformed citation"),
         (("    blocks:\n", "    blocks: [\n"), 9, "YAML syntax error"),
