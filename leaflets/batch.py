@@ -14,6 +14,7 @@ from types import FrameType
 from leaflets.build import (
     Job,
     Prepared,
+    claim_brand_folder,
     leaflet_html,
     output_path,
     prepare_all,
@@ -132,6 +133,8 @@ def run_batch(
     if not todo:
         return outcomes
     prepared = prepare_all([job for job, _, _ in todo], settings.allow_incomplete)
+    for brand in {job.variant.brand.source_file: job.variant.brand for job, _, _ in todo}.values():
+        claim_brand_folder(settings.out_dir, brand)
     _WORK = [_Work(item, path, key) for item, (_, path, key) in zip(prepared, todo, strict=True)]
     _WORK.sort(key=lambda work: (work.item.job.lang, work.item.job.topic))
     _SETTINGS = settings

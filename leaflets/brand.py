@@ -100,4 +100,5 @@ def load_brand(path: Path) -> Brand:
         logo_src=logo_file.as_uri() if logo_file else None,
         logo_file=logo_file,
         key=path.stem,
+        source_file=path.resolve(),
     )

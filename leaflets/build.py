@@ -65,11 +65,55 @@ class Job:
 
 
 def output_path(out_dir: Path, job: Job) -> Path:
-    """Where a leaflet's PDF goes: ``<out>[/<brand>]/<lang>/<topic>[-large].pdf``."""
-    brand = job.variant.brand
+    """Where a leaflet's PDF goes: ``<out>[/<brand>]/<lang>/<topic>[-letter][-large].pdf``.
+
+    Every variant has its own file, so a Letter or large-print build never replaces the A4
+    one. The suffix follows the paper actually used (the option, else the brand's).
+    """
+    variant = job.variant
+    brand = variant.brand
     folder = out_dir / brand.key if brand.key else out_dir
-    suffix = "-large" if job.variant.large_print else ""
+    suffix = "-letter" if variant.style.paper == "letter" else ""
+    suffix += "-large" if variant.large_print else ""
     return folder / bcp47(job.lang) / f"{job.topic}{suffix}.pdf"
+
+
+#: Folders of the output tree that a brand's folder must not take over.
+RESERVED_FOLDERS = {"mail-log"}
+#: A file in each brand's output folder naming the brand file it belongs to.
+BRAND_MARK = ".leaflets-brand"
+
+
+def claim_brand_folder(out_dir: Path, brand: Brand) -> None:
+    """Make sure a brand's output folder holds only this brand file's leaflets.
+
+    Two brand files with the same name (``north/brand.toml``, ``south/brand.toml``) would
+    otherwise overwrite each other's PDFs in ``<out>/brand/``.
+    """
+    if not brand.key or brand.source_file is None:
+        return
+    folder = out_dir / brand.key
+    languages = {bcp47(lang).lower() for lang in available_languages()}
+    if brand.key.lower() in languages | RESERVED_FOLDERS or brand.key.startswith("."):
+        raise LeafletsError(
+            f"{brand.source_file}: its leaflets would go to {folder}/, which holds other "
+            "files; rename the brand file"
+        )
+    mark = folder / BRAND_MARK
+    owner = str(brand.source_file)
+    try:
+        found = mark.read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        write_atomic(mark, owner.encode())
+        return
+    except (OSError, UnicodeDecodeError):
+        found = ""
+    if found != owner:
+        raise LeafletsError(
+            f"{brand.source_file}: {folder}/ holds the leaflets of another brand file "
+            f"({found or 'unknown'}); rename this brand file, use another --output, "
+            f"or remove {folder}/ if that brand is gone"
+        )
 
 
 def default_languages(

@@ -127,7 +127,7 @@ def build(
     html: bool,
     time_limit: int,
 ) -> None:
-    """Build leaflets into OUTPUT[/BRAND]/<lang>/<topic>.pdf (all topics if none are named).
+    """Build leaflets into OUTPUT[/BRAND]/<lang>/<topic>[-letter][-large].pdf (all topics if none).
 
     Leaflets whose inputs have not changed since the last build are skipped.
     """

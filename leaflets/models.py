@@ -248,6 +248,8 @@ class Brand(BrandFile):
     logo_file: Path | None = None
     #: Output folder name (the brand file's stem); None for the built-in brand.
     key: str | None = None
+    #: The brand file itself (its absolute path); None for the built-in brand.
+    source_file: Path | None = None
 
 
 #: The built-in brand: an obvious placeholder until a clinic passes its own brand file.

@@ -69,7 +69,7 @@ def test_brand_identity_letter_paper_and_output_folder(tmp_path: Path) -> None:
         str(tmp_path),
     )
     assert result.exit_code == 0, result.output
-    pdf = tmp_path / "riverside" / "en" / "breast.pdf"
+    pdf = tmp_path / "riverside" / "en" / "breast-letter.pdf"
     text = squash(pdf_text(pdf))
     assert "RiversideBreastImaging" in text and "+15550100" in text
     assert "riverside.example/leaflets" in text  # the QR code's caption
@@ -92,7 +92,7 @@ def test_paper_option_overrides_the_brand(tmp_path: Path) -> None:
     )
     assert _page_size(tmp_path / "riverside" / "en" / "prostate.pdf") == (595, 842)
     run("build", "-l", "es", "prostate", "--paper", "letter", "-o", str(tmp_path))
-    letter = tmp_path / "es" / "prostate.pdf"
+    letter = tmp_path / "es" / "prostate-letter.pdf"
     assert _page_size(letter) == (612, 792)
     assert 2 <= len(PdfReader(letter).pages) <= 4
 
@@ -116,7 +116,7 @@ def test_brand_values_are_text_never_markup(brand_dir: Path, tmp_path: Path) -> 
     path = _write(brand_dir, name=f"'{hostile}'")
     result = run("build", "-l", "en", "breast", "--brand", str(path), "-o", str(tmp_path))
     assert result.exit_code == 0, result.output
-    pdf = (tmp_path / "riverside" / "en" / "breast.pdf").read_bytes()
+    pdf = (tmp_path / "riverside" / "en" / "breast-letter.pdf").read_bytes()
     assert squash(hostile) in squash(pdf_text(pdf))
     assert b"/EmbeddedFile" not in pdf
 
