@@ -166,20 +166,28 @@ class Prepared:
     unreviewed: bool = False
     #: A personal follow-up date (mail only): such a leaflet is never cached or kept.
     follow_up: dt.date | None = None
+    #: The topics of the "See also" list, in the order ``topic.related`` names them.
+    related: tuple[Topic, ...] = ()
 
 
 def prepare(job: Job, allow_incomplete: bool = False) -> Prepared:
     """Load and check one leaflet's inputs; refuse untranslated or fuzzy strings unless allowed."""
     topic = load_topic(job.topic)
+    related = tuple(load_topic(other) for other in topic.related)
     if job.lang == SOURCE_LANGUAGE:
-        return Prepared(job, topic, translations_for(job.lang), draft=False)
+        return Prepared(job, topic, translations_for(job.lang), draft=False, related=related)
     catalog = load_po(job.lang)
     reviewed = provenance(job.lang, catalog).reviewed
     gaps = find_gaps(catalog, leaflet_messages(job.topic))
     if gaps and not allow_incomplete:
         raise CatalogError(_describe_gaps(job, gaps))
     return Prepared(
-        job, topic, translations_for(job.lang), draft=bool(gaps), unreviewed=not reviewed
+        job,
+        topic,
+        translations_for(job.lang),
+        draft=bool(gaps),
+        unreviewed=not reviewed,
+        related=related,
     )
 
 
@@ -206,6 +214,7 @@ def leaflet_html(item: Prepared) -> str:
         item.translations,
         brand=item.job.variant.brand,
         options=Options(draft=item.draft, unreviewed=item.unreviewed, follow_up=item.follow_up),
+        related=item.related,
     )
 
 

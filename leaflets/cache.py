@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from leaflets import __version__
-from leaflets.content import topic_path
+from leaflets.content import load_topic, topic_path
 from leaflets.files import replace_file
 from leaflets.i18n import SOURCE_LANGUAGE, po_path
 from leaflets.paths import PACKAGE_DIR, TEMPLATES_DIR
@@ -49,13 +49,19 @@ def _environment() -> dict[str, str]:
     }
 
 
+def _topic_files(topic: str) -> list[str]:
+    """Hashes of a topic's file and of its related topics' files (their titles are printed)."""
+    names = [topic, *load_topic(topic).related]
+    return [_file_hash(topic_path(name)) for name in names]
+
+
 def cache_key(job: Job, allow_incomplete: bool) -> str:
     """A hash of every input of one leaflet."""
     topic, lang, variant = job.topic, job.lang, job.variant
     brand = variant.brand
     parts = {
         **_environment(),
-        "topic": _file_hash(topic_path(topic)),
+        "topic": _topic_files(topic),
         "catalog": "" if lang == SOURCE_LANGUAGE else _file_hash(po_path(lang)),
         "lang": lang,
         "brand": brand.model_dump_json(),
@@ -71,7 +77,7 @@ def completeness_key(lang: str, topics: list[str]) -> str:
     parts = {
         **_environment(),
         "catalog": "" if lang == SOURCE_LANGUAGE else _file_hash(po_path(lang)),
-        "topics": [_file_hash(topic_path(topic)) for topic in topics],
+        "topics": [_topic_files(topic) for topic in topics],
     }
     return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
 

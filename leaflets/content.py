@@ -168,10 +168,35 @@ def load_topic(name: str) -> Topic:
         data = path.read_bytes()
     except OSError as exc:
         raise ContentError(f"{path}: cannot read topic file ({exc.strerror})") from None
-    topic = parse_topic(data, str(path))
+    topic, lines = _parse(data, str(path))
     if topic.id != name:
         raise ContentError(f"{path}:1: id {topic.id!r} must match the file name {name!r}")
+    problems = check_related(topic, str(path), lines, available_topics())
+    if problems:
+        raise ContentError("\n".join(problems))
     return topic
+
+
+def check_related(
+    topic: Topic, source: str, lines: dict[Path_, int], known: list[str]
+) -> list[str]:
+    """Each related id names another existing topic, once.
+
+    Checked only where every topic id is known (loading a packaged topic), so that a single
+    topic file still parses on its own.
+    """
+    problems: list[str] = []
+    for i, other in enumerate(topic.related):
+        line = _line_for(("related", i), lines)
+        if other == topic.id:
+            problems.append(f"{source}:{line}: related: {other!r} is this topic itself; remove it")
+        elif other not in known:
+            problems.append(
+                f"{source}:{line}: related: no topic {other!r}; choose from: {', '.join(known)}"
+            )
+        elif topic.related.index(other) != i:
+            problems.append(f"{source}:{line}: related: {other!r} is listed twice")
+    return problems
 
 
 def _comment(path: Path_, topic: Topic) -> str:

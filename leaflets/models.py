@@ -41,6 +41,14 @@ VARIANT_SETTINGS: dict[str, tuple[str, ...]] = {"results_scale": ("bi-rads", "uk
 ResultsScale = Literal["bi-rads", "uk-5-point"]
 
 
+def all_variant_settings() -> list[dict[str, str]]:
+    """Every combination of VARIANT_SETTINGS values: each printed variant of a topic."""
+    combos: list[dict[str, str]] = [{}]
+    for name, values in VARIANT_SETTINGS.items():
+        combos = [{**combo, name: value} for combo in combos for value in values]
+    return combos
+
+
 class OnlyFor(Strict):
     """Print a section or block only for brands with these settings (see VARIANT_SETTINGS)."""
 
@@ -237,6 +245,11 @@ class BrandFile(Strict):
     primary_color: HexColor = "#0a5c7a"
     accent_color: HexColor = "#e8f1f5"
     paper: Literal["a4", "letter"] = "a4"
+
+
+def brand_settings(brand: BrandFile) -> dict[str, str]:
+    """The brand's value of every VARIANT_SETTINGS setting, as ``Topic.variant`` takes them."""
+    return {name: str(getattr(brand, name)) for name in VARIANT_SETTINGS}
 
 
 class Brand(BrandFile):

@@ -7,7 +7,7 @@ import functools
 import gettext
 import re
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import segno
@@ -16,8 +16,9 @@ from babel.dates import format_date
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup, escape
 
+from leaflets.errors import RenderError
 from leaflets.i18n import bcp47
-from leaflets.models import CITATION_RE, DEFAULT_BRAND, Brand, Topic
+from leaflets.models import CITATION_RE, DEFAULT_BRAND, Brand, Topic, brand_settings
 from leaflets.paths import TEMPLATES_DIR
 
 #: Placeholders for the page counters inside the translated "Page N of M" label.
@@ -113,27 +114,52 @@ def _content_filter(
     return content
 
 
+def _isolate_filter(direction: str) -> Callable[[str], Markup]:
+    """Escape a number or code and keep it left to right inside right-to-left text.
+
+    An isolate (LRI ... PDI) rather than a ``<span dir>``: WeasyPrint 70 breaks lines badly
+    around inline elements (see the citations above).
+    """
+
+    def isolate(text: str) -> Markup:
+        escaped = str(escape(text))
+        return Markup("\u2066" + escaped + "\u2069" if direction == "rtl" else escaped)
+
+    return isolate
+
+
 def render_html(
     topic: Topic,
     lang: str,
     translations: gettext.NullTranslations,
     brand: Brand = DEFAULT_BRAND,
     options: Options = Options(),
+    related: Sequence[Topic] = (),
 ) -> str:
-    """Render one leaflet to an HTML string."""
+    """Render one leaflet to an HTML string: the topic's variant for this brand.
+
+    ``related`` are the topics named by ``topic.related``, for the "See also" list.
+    """
+    if [other.id for other in related] != topic.related:
+        raise RenderError(f"{topic.id}: the related topics {topic.related} were not all given")
     env = environment()
     env.install_gettext_translations(translations, newstyle=True)  # type: ignore[attr-defined]
     locale = Locale.parse(lang)
-    content = _content_filter(translations.gettext, topic.citation_numbers(), locale.text_direction)
+    # Only this brand's variant is printed, so citation numbers and references are its own.
+    printed = topic.variant(brand_settings(brand))
+    direction = locale.text_direction
+    content = _content_filter(translations.gettext, printed.citation_numbers(), direction)
     template = env.get_template("leaflet.html.j2")
     reviewed = format_date(topic.content_date, format="long", locale=locale)
     html = template.render(
-        topic=topic,
+        topic=printed,
+        related=related,
         lang=bcp47(lang),
-        dir=locale.text_direction,
+        dir=direction,
         c=content,
+        ltr=_isolate_filter(direction),
         brand=brand,
-        references=topic.numbered_references(),
+        references=printed.numbered_references(),
         reviewed=reviewed,
         next_review=format_date(topic.next_review, format="long", locale=locale),
         iso_reviewed=topic.content_date.isoformat(),

@@ -70,10 +70,8 @@ def catalogs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return root
 
 
-@pytest.fixture
-def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    """A scratch copy of the project's topics, templates, catalogs and babel.cfg."""
-    root = tmp_path / "project"
+def copy_project(root: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Copy the topics, templates, catalogs and babel.cfg to ``root`` and use them from there."""
     shutil.copytree(
         ROOT / "translations", root / "translations", ignore=shutil.ignore_patterns("*.mo")
     )
@@ -85,7 +83,13 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     monkeypatch.setattr(content, "TOPICS_DIR", root / "leaflets" / "topics")
     content.load_topic.cache_clear()
     i18n.topic_messages.cache_clear()
-    yield root
+    return root
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """A scratch copy of the project's topics, templates, catalogs and babel.cfg."""
+    yield copy_project(tmp_path / "project", monkeypatch)
     content.load_topic.cache_clear()
     i18n.topic_messages.cache_clear()
 
