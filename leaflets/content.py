@@ -13,6 +13,7 @@ from pydantic import ValidationError
 from leaflets.errors import ContentError
 from leaflets.models import CITATION_RE, Topic, cited_keys
 from leaflets.paths import TOPICS_DIR
+from leaflets.variants import variant_problems
 
 Path_ = tuple[str | int, ...]
 
@@ -110,7 +111,7 @@ def _message(err: Any) -> str:
 
 
 def _check_topic(topic: Topic, source: str, lines: dict[Path_, int]) -> list[str]:
-    """Cross-field checks: review dates, citation integrity and duplicate keys."""
+    """Cross-field checks: review dates, citation integrity, duplicate keys, every variant."""
     problems: list[str] = []
     if topic.next_review <= topic.content_date:
         line = lines.get(("next_review",), 1)
@@ -142,11 +143,8 @@ def _check_topic(topic: Topic, source: str, lines: dict[Path_, int]) -> list[str
             problems.append(
                 f"{source}:{line}: reference {key!r} is never cited; cite it or remove it"
             )
-    headings = [s.heading for s in topic.sections]
-    for s, heading in enumerate(headings):
-        if headings.index(heading) != s:
-            line = lines.get(("sections", s, "heading"), 1)
-            problems.append(f"{source}:{line}: heading {heading!r} is used twice")
+    for where, problem in variant_problems(topic):
+        problems.append(f"{source}:{_line_for(where, lines)}: {problem}")
     return problems
 
 

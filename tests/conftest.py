@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,6 +17,10 @@ from leaflets import content, i18n
 from leaflets.cli import cli
 
 ROOT = Path(__file__).resolve().parents[1]
+#: A synthetic topic (tests/data) with a results table per scale, emergency signs and related
+#: topics: the real topics do not use every feature yet.
+DEMO = "scale-demo"
+DATA = Path(__file__).parent / "data"
 
 
 def pdf_text(path: Path | bytes) -> str:
@@ -84,6 +89,25 @@ def copy_project(root: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     content.load_topic.cache_clear()
     i18n.topic_messages.cache_clear()
     return root
+
+
+def add_demo_topic(root: Path, langs: tuple[str, ...] | None = None) -> None:
+    """Put the synthetic topic into a project copy, translated in ``langs`` (default: all).
+
+    es, ar and zh_Hans have real translations; other languages get the Spanish text, which is
+    enough for checks that do not read the language.
+    """
+    shutil.copy(DATA / f"{DEMO}.yaml", root / "leaflets" / "topics" / f"{DEMO}.yaml")
+    translations = json.loads((DATA / f"{DEMO}-translations.json").read_text(encoding="utf-8"))
+    for lang in i18n.available_languages()[1:] if langs is None else langs:
+        po = i18n.po_path(lang)
+        catalog = i18n.read_catalog(po)
+        for msgid, msgstr in translations.get(lang, translations["es"]).items():
+            catalog.add(msgid, msgstr)
+        with po.open("wb") as fh:
+            write_po(fh, catalog)
+    content.load_topic.cache_clear()
+    i18n.topic_messages.cache_clear()
 
 
 @pytest.fixture

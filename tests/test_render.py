@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,30 +9,13 @@ import pytest
 from babel.messages.pofile import write_po
 from pypdf import PdfReader
 
-from conftest import copy_project, pdf_text, run, squash
+from conftest import DEMO, add_demo_topic, copy_project, pdf_text, run, squash
 from leaflets import content, i18n
 
-DATA = Path(__file__).parent / "data"
-DEMO = "scale-demo"
 #: A brand on the UK 5-point scale with an emergency number and no clinic phone.
 UK_BRAND = (
     'name = "Northfield Breast Unit"\nemergency_phone = "911"\nresults_scale = "uk-5-point"\n'
 )
-
-
-def add_demo_topic(root: Path, langs: tuple[str, ...] = ("es", "ar", "zh_Hans")) -> None:
-    """Put the synthetic topic into a project copy, with its translations for ``langs``."""
-    shutil.copy(DATA / f"{DEMO}.yaml", root / "leaflets" / "topics" / f"{DEMO}.yaml")
-    translations = json.loads((DATA / f"{DEMO}-translations.json").read_text(encoding="utf-8"))
-    for lang in langs:
-        po = i18n.po_path(lang)
-        catalog = i18n.read_catalog(po)
-        for msgid, msgstr in translations[lang].items():
-            catalog.add(msgid, msgstr)
-        with po.open("wb") as fh:
-            write_po(fh, catalog)
-    content.load_topic.cache_clear()
-    i18n.topic_messages.cache_clear()
 
 
 @pytest.fixture(scope="module")
@@ -43,7 +24,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     tmp = tmp_path_factory.mktemp("demo")
     with pytest.MonkeyPatch.context() as mp:
         root = copy_project(tmp / "project", mp)
-        add_demo_topic(root)
+        add_demo_topic(root, ("es", "ar", "zh_Hans"))
         (tmp / "uk.toml").write_text(UK_BRAND, encoding="utf-8")
         out = tmp / "out"
         for args in (
