@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 import functools
 import hashlib
 import json
@@ -55,6 +57,17 @@ def _topic_files(topic: str) -> list[str]:
     return [_file_hash(topic_path(name)) for name in names]
 
 
+def printed_approval(job: Job) -> list[object]:
+    """What the leaflet will print about its approvals today (approving or lapsing rebuilds)."""
+    from leaflets.approvals.state import leaflet_approval, signoff
+
+    state = leaflet_approval(job.variant.brand, job.topic, job.lang, dt.date.today())
+    return [
+        [str(value) for value in dataclasses.astuple(printed)] if printed else None
+        for printed in (signoff(state.content), signoff(state.translation))
+    ]
+
+
 def cache_key(job: Job, allow_incomplete: bool) -> str:
     """A hash of every input of one leaflet."""
     topic, lang, variant = job.topic, job.lang, job.variant
@@ -68,6 +81,7 @@ def cache_key(job: Job, allow_incomplete: bool) -> str:
         "logo": _file_hash(brand.logo_file) if brand.logo_file else "",
         "style": repr(variant.style),
         "allow_incomplete": str(allow_incomplete),
+        "approval": printed_approval(job),
     }
     return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
 

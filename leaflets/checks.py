@@ -24,6 +24,7 @@ from leaflets.i18n import (
     template_path,
     translations_for,
 )
+from leaflets.models import Brand
 from leaflets.readability import scores
 from leaflets.variants import printed_variants
 
@@ -232,11 +233,64 @@ def check_glossary(lang: str) -> Iterator[Finding]:
         )
 
 
-def run_checks(today: dt.date | None = None) -> list[Finding]:
-    """Every check, in file order."""
+def check_versions() -> Iterator[Finding]:
+    """Document control: a topic whose content changed keeps no old version number."""
+    from leaflets.approvals.versions import load_versions, version_problem, versions_path
+
+    try:
+        versions, _ = load_versions()
+    except LeafletsError as exc:
+        yield from _from_error(exc, str(versions_path()))
+        return
+    for name in _loadable_topics():
+        problem = version_problem(load_topic(name), versions)
+        if problem:
+            path = str(topic_path(name))
+            yield Finding(path, _key_line(path, "version"), *problem)
+
+
+def check_approvals(brand: Brand, today: dt.date, warning_days: float) -> Iterator[Finding]:
+    """A brand's approvals: lapsed or expired ones are errors, missing ones warnings."""
+    from leaflets.approvals.overview import leaflet_states
+    from leaflets.approvals.records import approvals_path, record_line
+
+    path = approvals_path(brand)
+    if path is None:
+        return
+    try:
+        states = leaflet_states(
+            brand,
+            [(t, lang) for t in _loadable_topics() for lang in available_languages()],
+            today,
+        )
+    except LeafletsError as exc:
+        yield from _from_error(exc, str(path))
+        return
+    for (topic, lang), state in states.items():
+        # The content approval once per topic (on its English row), the review per language.
+        what, found = (
+            ("clinical approval", state.content)
+            if lang == SOURCE_LANGUAGE
+            else ("translation review", state.translation)
+        )
+        label = f"{lang.replace('_', '-')}/{topic}: {what}"
+        line = record_line(path, found.record) if found.record else 0
+        if found.kind in ("lapsed", "expired"):
+            yield Finding(str(path), line, "error", f"{label} {found.describe()}")
+        elif found.kind == "none":
+            yield Finding(str(path), 0, "warning", f"{label}: none recorded")
+        elif found.expires and (found.expires - today).days <= warning_days:
+            yield Finding(str(path), line, "warning", f"{label} expires on {found.expires}")
+
+
+def run_checks(today: dt.date | None = None, brand: Brand | None = None) -> list[Finding]:
+    """Every check, in file order; with a brand, its approvals too."""
     config = settings()
     today = today or dt.date.today()
     findings = list(check_content(today, config["review_warning_days"]))
+    findings.extend(check_versions())
+    if brand is not None:
+        findings.extend(check_approvals(brand, today, config["review_warning_days"]))
     for lang in available_languages():
         if lang != SOURCE_LANGUAGE:
             findings.extend(check_catalog(lang))

@@ -245,6 +245,14 @@ class BrandFile(Strict):
     primary_color: HexColor = "#0a5c7a"
     accent_color: HexColor = "#e8f1f5"
     paper: Literal["a4", "letter"] = "a4"
+    #: Prefix of the printed leaflet codes, e.g. "RBI" prints "RBI-BR-CALC-01".
+    code_prefix: Annotated[str, StringConstraints(pattern=r"^[A-Z][A-Z0-9]{0,7}$")] | None = None
+    #: Years an approval holds at most, even when the topic's next review is later.
+    approval_max_years: Annotated[int, Field(ge=1, le=10)] = 3
+
+    def leaflet_code(self, code: str) -> str:
+        """A topic's code as this brand prints it (with the brand's prefix, if it has one)."""
+        return f"{self.code_prefix}-{code}" if self.code_prefix else code
 
 
 def brand_settings(brand: BrandFile) -> dict[str, str]:

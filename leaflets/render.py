@@ -16,6 +16,7 @@ from babel.dates import format_date
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup, escape
 
+from leaflets.approvals.state import Signoff
 from leaflets.errors import RenderError
 from leaflets.i18n import bcp47
 from leaflets.models import CITATION_RE, DEFAULT_BRAND, Brand, Topic, brand_settings
@@ -65,6 +66,10 @@ class Options:
     unreviewed: bool = False
     #: A personal next step printed at the top (never for cached, shared leaflets).
     follow_up: dt.date | None = None
+    #: The clinic's valid approval; without one, every page carries a "not approved" band.
+    approval: Signoff | None = None
+    #: A valid review of the translation; without one, the unreviewed notice is printed.
+    review: Signoff | None = None
 
 
 @functools.cache
@@ -128,6 +133,20 @@ def _isolate_filter(direction: str) -> Callable[[str], Markup]:
     return isolate
 
 
+def _name_filter(direction: str) -> Callable[[str], Markup]:
+    """Escape a person's name or role and isolate it (FSI ... PDI) inside right-to-left text.
+
+    It keeps its own direction (a Latin or an Arabic name), so the commas around it stay in
+    place in an Arabic sentence.
+    """
+
+    def isolate(text: str) -> Markup:
+        escaped = str(escape(text))
+        return Markup("\u2068" + escaped + "\u2069" if direction == "rtl" else escaped)
+
+    return isolate
+
+
 def render_html(
     topic: Topic,
     lang: str,
@@ -150,7 +169,12 @@ def render_html(
     direction = locale.text_direction
     content = _content_filter(translations.gettext, printed.citation_numbers(), direction)
     template = env.get_template("leaflet.html.j2")
-    reviewed = format_date(topic.content_date, format="long", locale=locale)
+    content_date = format_date(topic.content_date, format="long", locale=locale)
+
+    def long_date(date: dt.date | None) -> str | None:
+        return format_date(date, format="long", locale=locale) if date else None
+
+    approval, review = options.approval, options.review
     html = template.render(
         topic=printed,
         related=related,
@@ -160,8 +184,6 @@ def render_html(
         ltr=_isolate_filter(direction),
         brand=brand,
         references=printed.numbered_references(),
-        reviewed=reviewed,
-        next_review=format_date(topic.next_review, format="long", locale=locale),
         iso_reviewed=topic.content_date.isoformat(),
         qr_code=qr_data_uri(brand.qr_url) if brand.qr_url else None,
         follow_up=format_date(options.follow_up, format="long", locale=locale)
@@ -169,7 +191,13 @@ def render_html(
         else None,
         draft=options.draft,
         unreviewed=options.unreviewed,
-        source_date=reviewed,
+        approval=approval,
+        approved_on=long_date(approval.date if approval else None),
+        approval_expires=long_date(approval.expires if approval else None),
+        review=review,
+        reviewed_on=long_date(review.date if review else None),
+        isolate=_name_filter(direction),
+        source_date=content_date,
         PAGE=PAGE_MARK,
         PAGES=PAGES_MARK,
     )
