@@ -77,7 +77,7 @@ def test_approved_leaflet_names_the_approver_and_has_no_band(
 ) -> None:
     approve(riverside, "breast", *APPROVER, "--date", "2026-11-23")
     result = build(tmp_path, "--brand", str(riverside), "--lang", "en", "breast")
-    pdf = tmp_path / "riverside" / "en" / "breast.pdf"
+    pdf = tmp_path / "riverside" / "en" / "breast-letter.pdf"
     text = squash(pdf_text(pdf))
     assert squash(BAND) not in text
     assert (
@@ -89,7 +89,7 @@ def test_approved_leaflet_names_the_approver_and_has_no_band(
     assert "warning" not in result.output  # type: ignore[attr-defined]
     # The prostate leaflet of the same clinic is still not approved.
     build(tmp_path, "--brand", str(riverside), "--lang", "en", "prostate")
-    assert squash(BAND) in squash(pdf_text(tmp_path / "riverside" / "en" / "prostate.pdf"))
+    assert squash(BAND) in squash(pdf_text(tmp_path / "riverside" / "en" / "prostate-letter.pdf"))
 
 
 def test_one_changed_english_sentence_brings_the_band_back(
@@ -97,11 +97,11 @@ def test_one_changed_english_sentence_brings_the_band_back(
 ) -> None:
     approve(riverside, "breast", *APPROVER)
     build(tmp_path, "--brand", str(riverside), "--lang", "en", "breast")
-    assert squash(BAND) not in squash(pdf_text(tmp_path / "riverside" / "en" / "breast.pdf"))
+    assert squash(BAND) not in squash(pdf_text(tmp_path / "riverside" / "en" / "breast-letter.pdf"))
     edit_topic("breast", "They become more common", "They get more common")
     result = build(tmp_path, "--brand", str(riverside), "--lang", "en", "breast")
     assert "(up to date)" not in result.output  # type: ignore[attr-defined]
-    pdf = tmp_path / "riverside" / "en" / "breast.pdf"
+    pdf = tmp_path / "riverside" / "en" / "breast-letter.pdf"
     assert all(squash(BAND) in page for page in pages(pdf))
     assert "Jane Smith" not in pdf_text(pdf)
     status = json.loads(run("status", "--brand", str(riverside), "--format", "json").output)
@@ -116,7 +116,7 @@ def test_layout_and_comments_do_not_change_the_fingerprint(
     edit_topic("breast", "next_review:", "# A new comment\n\nnext_review:")
     edit_topic("breast", "title: ", "title:    ")
     build(tmp_path, "--brand", str(riverside), "--lang", "en", "breast")
-    assert "Jane Smith" in pdf_text(tmp_path / "riverside" / "en" / "breast.pdf")
+    assert "Jane Smith" in pdf_text(tmp_path / "riverside" / "en" / "breast-letter.pdf")
 
 
 def test_translation_review_prints_and_lapses_when_a_msgstr_changes(
@@ -125,7 +125,7 @@ def test_translation_review_prints_and_lapses_when_a_msgstr_changes(
     approve(riverside, "breast", *APPROVER)
     approve(riverside, "breast", "--lang", "es", *TRANSLATOR)
     build(tmp_path, "--brand", str(riverside), "--lang", "es", "breast")
-    pdf = tmp_path / "riverside" / "es" / "breast.pdf"
+    pdf = tmp_path / "riverside" / "es" / "breast-letter.pdf"
     text = squash(pdf_text(pdf))
     assert squash("Traducción revisada por Ana García, Certified medical translator") in text
     assert "Estatraducciónaúnnohasidorevisada" not in text
@@ -150,7 +150,7 @@ def test_an_expired_approval_prints_the_band(
     edit_topic("breast", f"next_review: {due}", f"next_review: {today}")
     result = build(tmp_path, "--brand", str(riverside), "--lang", "en", "breast")
     assert f"next review was due on {today}" in result.output  # type: ignore[attr-defined]
-    pdf = tmp_path / "riverside" / "en" / "breast.pdf"
+    pdf = tmp_path / "riverside" / "en" / "breast-letter.pdf"
     assert all(squash(BAND) in page for page in pages(pdf))
     status = run("status", "--brand", str(riverside)).output  # type: ignore[attr-defined]
     assert f"expired ({today})" in status
@@ -300,7 +300,7 @@ def test_require_approval_names_each_gap_and_builds_nothing(
     assert "en/breast" not in result.output
     assert not list(tmp_path.rglob("*.pdf"))
     assert run(*args, "-l", "en", "breast").exit_code == 0
-    assert (tmp_path / "riverside" / "en" / "breast.pdf").is_file()
+    assert (tmp_path / "riverside" / "en" / "breast-letter.pdf").is_file()
 
 
 def test_approving_rebuilds_a_cached_leaflet(riverside: Path, tmp_path: Path) -> None:
@@ -309,14 +309,14 @@ def test_approving_rebuilds_a_cached_leaflet(riverside: Path, tmp_path: Path) ->
     approve(riverside, "breast", *APPROVER)
     result = build(tmp_path, "--brand", str(riverside), "-l", "en", "breast")
     assert "(up to date)" not in result.output  # type: ignore[attr-defined]
-    assert "Jane Smith" in pdf_text(tmp_path / "riverside" / "en" / "breast.pdf")
+    assert "Jane Smith" in pdf_text(tmp_path / "riverside" / "en" / "breast-letter.pdf")
 
 
 def test_arabic_approval_lines_keep_names_readable(riverside: Path, tmp_path: Path) -> None:
     approve(riverside, "breast", *APPROVER)
     approve(riverside, "breast", "--lang", "ar", "--by", "Omar Haddad", "--role", "Translator")
     build(tmp_path, "--brand", str(riverside), "-l", "ar", "breast")
-    text = pdf_text(tmp_path / "riverside" / "ar" / "breast.pdf")
+    text = pdf_text(tmp_path / "riverside" / "ar" / "breast-letter.pdf")
     assert "Jane Smith" in text and "Omar Haddad" in text
     assert squash(BAND) not in squash(text)
 
