@@ -154,18 +154,28 @@ def test_chinese_table_text(demo: Path) -> None:
     assert _see_also_item("breast", "zh_Hans") in text
 
 
-def test_large_print_table_is_never_under_14_pt(demo: Path) -> None:
-    path = demo / "uk" / "en" / f"{DEMO}-large.pdf"
+def _sizes(path: Path, wanted: tuple[str, ...] = ()) -> list[float]:
+    """Font sizes in points of every character (or only of text runs containing ``wanted``)."""
     sizes: list[float] = []
 
     def visit(text: str, cm: list[float], tm: list[float], _font: object, size: float) -> None:
+        if wanted and not any(word in text for word in wanted):
+            return
         scale = (tm[0] ** 2 + tm[1] ** 2) ** 0.5 * (cm[0] ** 2 + cm[1] ** 2) ** 0.5
         sizes.extend([size * scale] * len(text.strip()))
 
     for page in PdfReader(path).pages:
         page.extract_text(visitor_text=visit)
-    assert "Usuallyabiopsy" in squash(pdf_text(path))
-    assert min(sizes) >= 14 - 0.01
+    return sizes
+
+
+def test_table_text_is_compact_but_never_small(demo: Path) -> None:
+    cells = ("Group", "Suspicious", "Routine screening", "BI-RADS 4")
+    standard = _sizes(demo / "en" / f"{DEMO}.pdf", cells)
+    assert standard and min(standard) >= 10 - 0.01 and max(standard) < 11.5
+    large = demo / "uk" / "en" / f"{DEMO}-large.pdf"
+    assert "Usuallyabiopsy" in squash(pdf_text(large))
+    assert min(_sizes(large)) >= 14 - 0.01  # every character of the large-print leaflet
 
 
 def test_untranslated_related_title_refuses_the_leaflet(
@@ -198,3 +208,33 @@ def test_a_related_topics_title_change_rebuilds_the_leaflet(project: Path, tmp_p
     i18n.topic_messages.cache_clear()
     assert "1 built" in run("build", "-o", str(out), "-l", "en", DEMO).output  # type: ignore[attr-defined]
     assert "Breastspecks(BR-CALC-01)" in squash(pdf_text(out / "en" / f"{DEMO}.pdf"))
+
+
+def test_a_table_is_kept_on_one_page(project: Path, tmp_path: Path) -> None:
+    add_demo_topic(project, ())
+    path = project / "leaflets" / "topics" / f"{DEMO}.yaml"
+    source = path.read_text(encoding="utf-8")
+    words = ("BI-RADS groups", "What it means", "BI-RADS 1", "BI-RADS 4")
+    pages_used = set()
+    # More and more text before the table pushes it over the end of page 1 at some point.
+    for count in range(16, 28, 2):
+        filler = "".join(
+            f"      - paragraph: Filler number {i} pushes the table down the page [@common].\n"
+            for i in range(count)
+        )
+        path.write_text(
+            source.replace(
+                "      - paragraph: Your report", filler + "      - paragraph: Your report"
+            ),
+            encoding="utf-8",
+        )
+        content.load_topic.cache_clear()
+        i18n.topic_messages.cache_clear()
+        out = tmp_path / str(count)
+        assert run("build", "-o", str(out), "-j", "1", "-l", "en", DEMO).exit_code == 0  # type: ignore[attr-defined]
+        pages = [page.extract_text() for page in PdfReader(out / "en" / f"{DEMO}.pdf").pages]
+        holding = [n for n, text in enumerate(pages) if any(w in text for w in words)]
+        assert len(holding) == 1, (count, holding)
+        assert all(w in pages[holding[0]] for w in words)
+        pages_used.add(holding[0])
+    assert pages_used == {0, 1}  # the table was on page 1, then moved whole to page 2
