@@ -7,6 +7,7 @@ import gettext
 from dataclasses import dataclass
 from pathlib import Path
 
+from leaflets.approvals.state import Signoff, leaflet_approval, signoff
 from leaflets.cache import completeness_key, recall, remember
 from leaflets.content import load_topic
 from leaflets.errors import CatalogError, LeafletsError
@@ -164,22 +165,46 @@ class Prepared:
     translations: gettext.NullTranslations
     draft: bool
     unreviewed: bool = False
+    #: The clinic's valid approval of the content; None prints the "not approved" band.
+    approval: Signoff | None = None
+    #: A valid review of the translation; None keeps the unreviewed-translation notice.
+    review: Signoff | None = None
     #: A personal follow-up date (mail only): such a leaflet is never cached or kept.
     follow_up: dt.date | None = None
+    #: The topics of the "See also" list, in the order ``topic.related`` names them.
+    related: tuple[Topic, ...] = ()
 
 
 def prepare(job: Job, allow_incomplete: bool = False) -> Prepared:
     """Load and check one leaflet's inputs; refuse untranslated or fuzzy strings unless allowed."""
     topic = load_topic(job.topic)
+    related = tuple(load_topic(other) for other in topic.related)
+    # What the leaflet says about its approval comes from the brand's records only.
+    state = leaflet_approval(job.variant.brand, job.topic, job.lang, dt.date.today())
+    approval, review = signoff(state.content), signoff(state.translation)
     if job.lang == SOURCE_LANGUAGE:
-        return Prepared(job, topic, translations_for(job.lang), draft=False)
+        return Prepared(
+            job,
+            topic,
+            translations_for(job.lang),
+            draft=False,
+            approval=approval,
+            related=related,
+        )
     catalog = load_po(job.lang)
-    reviewed = provenance(job.lang, catalog).reviewed
+    provenance(job.lang, catalog)  # a broken provenance header is still an error
     gaps = find_gaps(catalog, leaflet_messages(job.topic))
     if gaps and not allow_incomplete:
         raise CatalogError(_describe_gaps(job, gaps))
     return Prepared(
-        job, topic, translations_for(job.lang), draft=bool(gaps), unreviewed=not reviewed
+        job,
+        topic,
+        translations_for(job.lang),
+        draft=bool(gaps),
+        unreviewed=review is None,
+        approval=approval,
+        review=review,
+        related=related,
     )
 
 
@@ -205,7 +230,14 @@ def leaflet_html(item: Prepared) -> str:
         item.job.lang,
         item.translations,
         brand=item.job.variant.brand,
-        options=Options(draft=item.draft, unreviewed=item.unreviewed, follow_up=item.follow_up),
+        options=Options(
+            draft=item.draft,
+            unreviewed=item.unreviewed,
+            follow_up=item.follow_up,
+            approval=item.approval,
+            review=item.review,
+        ),
+        related=item.related,
     )
 
 

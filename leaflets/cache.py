@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 import functools
 import hashlib
 import json
@@ -10,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from leaflets import __version__
-from leaflets.content import topic_path
+from leaflets.content import load_topic, topic_path
 from leaflets.files import replace_file
 from leaflets.i18n import SOURCE_LANGUAGE, po_path
 from leaflets.paths import PACKAGE_DIR, TEMPLATES_DIR
@@ -49,19 +51,37 @@ def _environment() -> dict[str, str]:
     }
 
 
+def _topic_files(topic: str) -> list[str]:
+    """Hashes of a topic's file and of its related topics' files (their titles are printed)."""
+    names = [topic, *load_topic(topic).related]
+    return [_file_hash(topic_path(name)) for name in names]
+
+
+def printed_approval(job: Job) -> list[object]:
+    """What the leaflet will print about its approvals today (approving or lapsing rebuilds)."""
+    from leaflets.approvals.state import leaflet_approval, signoff
+
+    state = leaflet_approval(job.variant.brand, job.topic, job.lang, dt.date.today())
+    return [
+        [str(value) for value in dataclasses.astuple(printed)] if printed else None
+        for printed in (signoff(state.content), signoff(state.translation))
+    ]
+
+
 def cache_key(job: Job, allow_incomplete: bool) -> str:
     """A hash of every input of one leaflet."""
     topic, lang, variant = job.topic, job.lang, job.variant
     brand = variant.brand
     parts = {
         **_environment(),
-        "topic": _file_hash(topic_path(topic)),
+        "topic": _topic_files(topic),
         "catalog": "" if lang == SOURCE_LANGUAGE else _file_hash(po_path(lang)),
         "lang": lang,
         "brand": brand.model_dump_json(),
         "logo": _file_hash(brand.logo_file) if brand.logo_file else "",
         "style": repr(variant.style),
         "allow_incomplete": str(allow_incomplete),
+        "approval": printed_approval(job),
     }
     return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
 
@@ -71,7 +91,7 @@ def completeness_key(lang: str, topics: list[str]) -> str:
     parts = {
         **_environment(),
         "catalog": "" if lang == SOURCE_LANGUAGE else _file_hash(po_path(lang)),
-        "topics": [_file_hash(topic_path(topic)) for topic in topics],
+        "topics": [_topic_files(topic) for topic in topics],
     }
     return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import re
 import tomllib
@@ -11,9 +12,11 @@ from pathlib import Path
 
 from leaflets.content import available_topics, load_topic, topic_path
 from leaflets.errors import LeafletsError
+from leaflets.glossary import glossary_mismatches, glossary_path, load_glossary
 from leaflets.i18n import (
     SOURCE_LANGUAGE,
     available_languages,
+    find_gaps,
     leaflet_messages,
     load_po,
     po_path,
@@ -21,9 +24,11 @@ from leaflets.i18n import (
     template_path,
     translations_for,
 )
+from leaflets.models import Brand
 from leaflets.readability import scores
+from leaflets.variants import printed_variants
 
-DEFAULTS = {"max_english_grade": 8.0, "review_warning_days": 90}
+DEFAULTS = {"max_english_grade": 7.0, "review_warning_days": 90}
 _LOCATED = re.compile(r"^(?P<file>.+?):(?P<line>\d+): (?P<text>.*)$")
 
 
@@ -134,34 +139,162 @@ def _loadable_topics() -> list[str]:
     return loadable
 
 
+def _label(lang: str, name: str, variant: str) -> str:
+    """``es/breast``, or ``es/breast (results_scale=uk-5-point)`` for one of several variants."""
+    return f"{lang}/{name} ({variant})" if variant else f"{lang}/{name}"
+
+
 def check_readability(max_grade: float) -> Iterator[Finding]:
-    """A score per leaflet and language; English above the grade limit is an error."""
+    """A score per leaflet, variant and language; English above the grade limit is an error."""
     for lang in available_languages():
         try:
             translations = translations_for(lang)
         except LeafletsError:
             continue  # reported by the catalog check
         for name in _loadable_topics():
-            found = scores(load_topic(name), lang, translations)
-            if not found:
-                yield Finding("readability", 0, "info", f"{lang}/{name}: no textstat formula")
-            for score in found:
-                level = "info"
-                if lang == SOURCE_LANGUAGE and score.lower_is_easier and score.value > max_grade:
-                    level = "error"
-                limit = f" (limit {max_grade})" if lang == SOURCE_LANGUAGE else ""
-                yield Finding(
-                    "readability", 0, level, f"{lang}/{name}: {score.formula} {score.value}{limit}"
-                )
+            for variant, topic in printed_variants(load_topic(name)):
+                label = _label(lang, name, variant)
+                found = scores(topic, lang, translations)
+                if not found:
+                    yield Finding("readability", 0, "info", f"{label}: no textstat formula")
+                for score in found:
+                    level = "info"
+                    if lang == SOURCE_LANGUAGE and score.lower_is_easier:
+                        level = "error" if score.value > max_grade else level
+                    limit = f" (limit {max_grade})" if lang == SOURCE_LANGUAGE else ""
+                    text = f"{label}: {score.formula} {score.value}{limit}"
+                    yield Finding("readability", 0, level, text)
 
 
-def run_checks(today: dt.date | None = None) -> list[Finding]:
-    """Every check, in file order."""
+def check_variants() -> Iterator[Finding]:
+    """Each printed variant of each topic is cited and complete in every language.
+
+    Loading a topic already refuses a variant without references or an uncited reference
+    (leaflets.variants); this reports what each variant holds and any language that cannot
+    print it, so the proof covers every value of every brand setting.
+    """
+    catalogs = {}
+    for lang in available_languages():
+        if lang != SOURCE_LANGUAGE:
+            with contextlib.suppress(LeafletsError):  # reported by the catalog check
+                catalogs[lang] = load_po(lang)
+    for name in _loadable_topics():
+        path = str(topic_path(name))
+        own = [m for m in leaflet_messages(name) if m.source == path]
+        shared = [m for m in leaflet_messages(name) if m.source != path]
+        variants = printed_variants(load_topic(name))
+        for variant, topic in variants:
+            texts = {text for _, text in topic.texts()}
+            needed = [m for m in own if m.msgid in texts] + shared
+            incomplete = [lang for lang in available_languages()[1:] if lang not in catalogs]
+            for lang, catalog in catalogs.items():
+                gaps = find_gaps(catalog, needed)
+                if gaps:
+                    incomplete.append(lang)
+                    yield Finding(
+                        str(po_path(lang)),
+                        0,
+                        "error",
+                        f"{_label(lang, name, variant)}: {len(gaps)} string(s) not ready "
+                        f"(see above), e.g. {gaps[0].message.msgid[:60]!r}",
+                    )
+            cited = len(topic.numbered_references())
+            langs = len(available_languages()) - len(incomplete)
+            what = variant or "all brands"
+            yield Finding(
+                path,
+                0,
+                "info",
+                f"{what}: {cited} reference(s), every citation defined; "
+                f"complete in {langs} language(s)",
+            )
+
+
+def check_glossary(lang: str) -> Iterator[Finding]:
+    """Each translation uses the approved term for every glossary term its English has."""
+    path = glossary_path(lang)
+    try:
+        terms = load_glossary(lang)
+        catalog = load_po(lang)
+    except LeafletsError as exc:
+        yield from _from_error(exc, str(path))
+        return
+    if terms is None:
+        yield Finding(str(path), 0, "warning", "no glossary: approved terms are not checked")
+        return
+    for found in glossary_mismatches(catalog, terms):
+        term = found.term
+        yield Finding(
+            str(po_path(lang)),
+            found.line,
+            "error",
+            f"glossary: {term.source!r} should be {term.target!r} ({path.name}:{term.line}): "
+            f"{found.msgid[:60]!r}",
+        )
+
+
+def check_versions() -> Iterator[Finding]:
+    """Document control: a topic whose content changed keeps no old version number."""
+    from leaflets.approvals.versions import load_versions, version_problem, versions_path
+
+    try:
+        versions, _ = load_versions()
+    except LeafletsError as exc:
+        yield from _from_error(exc, str(versions_path()))
+        return
+    for name in _loadable_topics():
+        problem = version_problem(load_topic(name), versions)
+        if problem:
+            path = str(topic_path(name))
+            yield Finding(path, _key_line(path, "version"), *problem)
+
+
+def check_approvals(brand: Brand, today: dt.date, warning_days: float) -> Iterator[Finding]:
+    """A brand's approvals: lapsed or expired ones are errors, missing ones warnings."""
+    from leaflets.approvals.overview import leaflet_states
+    from leaflets.approvals.records import approvals_path, record_line
+
+    path = approvals_path(brand)
+    if path is None:
+        return
+    try:
+        states = leaflet_states(
+            brand,
+            [(t, lang) for t in _loadable_topics() for lang in available_languages()],
+            today,
+        )
+    except LeafletsError as exc:
+        yield from _from_error(exc, str(path))
+        return
+    for (topic, lang), state in states.items():
+        # The content approval once per topic (on its English row), the review per language.
+        what, found = (
+            ("clinical approval", state.content)
+            if lang == SOURCE_LANGUAGE
+            else ("translation review", state.translation)
+        )
+        label = f"{lang.replace('_', '-')}/{topic}: {what}"
+        line = record_line(path, found.record) if found.record else 0
+        if found.kind in ("lapsed", "expired"):
+            yield Finding(str(path), line, "error", f"{label} {found.describe()}")
+        elif found.kind == "none":
+            yield Finding(str(path), 0, "warning", f"{label}: none recorded")
+        elif found.expires and (found.expires - today).days <= warning_days:
+            yield Finding(str(path), line, "warning", f"{label} expires on {found.expires}")
+
+
+def run_checks(today: dt.date | None = None, brand: Brand | None = None) -> list[Finding]:
+    """Every check, in file order; with a brand, its approvals too."""
     config = settings()
     today = today or dt.date.today()
     findings = list(check_content(today, config["review_warning_days"]))
+    findings.extend(check_versions())
+    if brand is not None:
+        findings.extend(check_approvals(brand, today, config["review_warning_days"]))
     for lang in available_languages():
         if lang != SOURCE_LANGUAGE:
             findings.extend(check_catalog(lang))
+            findings.extend(check_glossary(lang))
+    findings.extend(check_variants())
     findings.extend(check_readability(config["max_english_grade"]))
     return findings

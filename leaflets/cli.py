@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import os
 import sys
 import time
@@ -12,8 +13,10 @@ from typing import Any
 import click
 
 from leaflets import __version__
+from leaflets.approvals.records import ApprovalError
 from leaflets.batch import TIME_LIMIT, Outcome, Settings, parse_shard, run_batch, shard
 from leaflets.build import Job, Variant, default_languages
+from leaflets.cli_approvals import approve, record_version
 from leaflets.cli_translate import check, i18n, status
 from leaflets.content import available_topics, load_topic
 from leaflets.errors import UsageError
@@ -106,6 +109,11 @@ def cli(debug: bool) -> None:
 @click.option("--shard", "shard_spec", metavar="K/N", help="Build only the K-th of N slices.")
 @click.option("--html", is_flag=True, help="Also write the HTML next to each PDF.")
 @click.option(
+    "--require-approval",
+    is_flag=True,
+    help="Build nothing unless every leaflet is approved and reviewed for the brand.",
+)
+@click.option(
     "--time-limit",
     type=click.IntRange(min=1),
     default=TIME_LIMIT,
@@ -125,6 +133,7 @@ def build(
     force: bool,
     shard_spec: str | None,
     html: bool,
+    require_approval: bool,
     time_limit: int,
 ) -> None:
     """Build leaflets into OUTPUT[/BRAND]/<lang>/<topic>[-letter][-large].pdf (all topics if none).
@@ -147,6 +156,7 @@ def build(
             jobs = shard(jobs, *parse_shard(shard_spec))
         except ValueError as exc:
             raise click.BadParameter(str(exc), param_hint="--shard") from None
+    _check_approvals(brand, names, chosen, jobs, require_approval)
     settings = Settings(out_dir, allow_incomplete, force, workers, html, time_limit)
     outcomes = _run_with_progress(jobs, settings)
     counts = {s: sum(o.status == s for o in outcomes) for s in ("built", "skipped", "failed")}
@@ -154,6 +164,24 @@ def build(
     click.echo(f"{summary} in {time.perf_counter() - start:.1f} s", err=True)
     if counts["failed"]:
         sys.exit(1)
+
+
+def _check_approvals(
+    brand: Brand, names: list[str], langs: list[str], jobs: list[Job], require: bool
+) -> None:
+    """Warn about due reviews and expiring approvals; with ``require``, refuse any gap."""
+    from leaflets.approvals.overview import approval_gaps, build_warnings
+
+    today = dt.date.today()
+    for warning in build_warnings(brand, names, langs, today):
+        click.echo(f"warning: {warning}", err=True)
+    if require:
+        gaps = approval_gaps(brand, [(job.topic, job.lang) for job in jobs], today)
+        if gaps:
+            raise ApprovalError(
+                f"--require-approval: not approved for patient use at {brand.name}; "
+                "nothing built:\n" + "\n".join(gaps)
+            )
 
 
 def _run_with_progress(jobs: list[Job], settings: Settings) -> list[Outcome]:
@@ -229,6 +257,11 @@ def list_() -> None:
     help="Where batch send logs go.",
 )
 @OUTPUT_OPTION
+@click.option(
+    "--allow-unapproved",
+    is_flag=True,
+    help="Send leaflets that are not approved anyway; they carry the 'not approved' band.",
+)
 def mail(
     topics: tuple[str, ...],
     to: str | None,
@@ -240,6 +273,7 @@ def mail(
     outbox: Path | None,
     log_dir: Path,
     out_dir: Path,
+    allow_unapproved: bool,
 ) -> None:
     """E-mail leaflets to a patient (--to) or to every row of a CSV file (--batch)."""
     from leaflets import mail as m
@@ -263,6 +297,8 @@ def mail(
             "set LEAFLETS_MAIL_FROM (or an email in the brand file) for the From line"
         )
     pending = list(mail_batch.iter_pending(rows, log)) if log else [(0, rows[0][1], "")]
+    if not allow_unapproved:
+        _refuse_unapproved(brand, [(t, r.lang) for _, r, _ in pending for t in r.topics])
     if log and len(pending) < len(rows):
         click.echo(f"{len(rows) - len(pending)} row(s) already sent (log: {log.path})")
     done = 0
@@ -290,9 +326,24 @@ def mail(
             click.echo(f"{who} ({bcp47(recipient.lang)}, {', '.join(recipient.topics)}): {where}")
 
 
+def _refuse_unapproved(brand: Brand, leaflets: list[tuple[str, str]]) -> None:
+    from leaflets.approvals.overview import approval_gaps
+
+    gaps = approval_gaps(brand, leaflets, dt.date.today())
+    if gaps:
+        raise ApprovalError(
+            f"not approved for patient use at {brand.name}; nothing sent:\n"
+            + "\n".join(gaps)
+            + "\nrecord the approvals (README: Clinical approval), or pass --allow-unapproved "
+            "to send them with the 'not approved' band"
+        )
+
+
 cli.add_command(i18n)
 cli.add_command(status)
 cli.add_command(check)
+cli.add_command(approve)
+cli.add_command(record_version)
 
 
 def main() -> None:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import sys
+from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import click
 
@@ -13,6 +16,7 @@ from leaflets.i18n import (
     SOURCE_LANGUAGE,
     available_languages,
     bcp47,
+    leaflet_messages,
     parse_language,
     po_path,
     template_path,
@@ -77,30 +81,77 @@ def _catalog_languages(codes: tuple[str, ...]) -> list[str]:
 @click.command()
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
 @click.option("--strict", is_flag=True, help="Exit 1 when any leaflet is incomplete.")
-def status(fmt: str, strict: bool) -> None:
-    """Translated, fuzzy and untranslated strings per topic and language."""
-    rows = _catalogs().status(available_topics())
+@click.option(
+    "--brand",
+    "brand_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Show this clinic's approvals (default: the example brand, which has none).",
+)
+def status(fmt: str, strict: bool, brand_file: Path | None) -> None:
+    """Translation progress and approvals per topic and language."""
+    from leaflets.approvals.overview import leaflet_states
+    from leaflets.cli_approvals import load_brand_option
+
+    topics = available_topics()
+    brand = load_brand_option(brand_file)
+    rows = [*_source_rows(topics), *_catalogs().status(topics)]
+    states = leaflet_states(brand, [(row.topic, row.lang) for row in rows], dt.date.today())
     if fmt == "json":
-        click.echo(json.dumps([row.as_dict() for row in rows], indent=2, ensure_ascii=False))
+        items = []
+        for row in rows:
+            state = states[(row.topic, row.lang)]
+            item = {**row.as_dict(), "lang": bcp47(row.lang), "header_review": row.review}
+            del item["review"]
+            items.append(
+                {
+                    **item,
+                    "content": state.content.as_dict(),
+                    "translation": state.translation.as_dict(),
+                }
+            )
+        click.echo(json.dumps(items, indent=2, ensure_ascii=False))
     else:
+        click.echo(f"approvals: {brand.name}")
         click.echo(
-            f"{'topic':<10} {'lang':<8} {'done':>5} {'fuzzy':>5} {'todo':>5} {'%':>6}  review"
+            f"{'topic':<10} {'lang':<8} {'done':>5} {'fuzzy':>5} {'todo':>5} {'%':>6}  "
+            f"{'content approval':<36} translation review"
         )
         for row in rows:
+            state = states[(row.topic, row.lang)]
             click.echo(
                 f"{row.topic:<10} {bcp47(row.lang):<8} {row.translated:>5} {row.fuzzy:>5} "
-                f"{row.untranslated:>5} {row.percent:>5.1f}%  {row.review}"
+                f"{row.untranslated:>5} {row.percent:>5.1f}%  "
+                f"{state.content.short():<36} {state.translation.short()}"
             )
     if strict and any(row.percent < 100 for row in rows):
         sys.exit(1)
 
 
-@click.command()
-def check() -> None:
-    """Check content, catalogs, readability and review dates before printing."""
-    from leaflets.checks import run_checks
+def _source_rows(topics: list[str]) -> list[Any]:
+    """English rows: the source text, complete by definition."""
+    from leaflets.catalogs import Status
 
-    findings = run_checks()
+    return [
+        Status(
+            topic, SOURCE_LANGUAGE, len({m.msgid for m in leaflet_messages(topic)}), 0, 0, "source"
+        )
+        for topic in topics
+    ]
+
+
+@click.command()
+@click.option(
+    "--brand",
+    "brand_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also check this clinic's approvals: lapsed ones are errors, missing ones warnings.",
+)
+def check(brand_file: Path | None) -> None:
+    """Check content, versions, catalogs, readability and review dates before printing."""
+    from leaflets.checks import run_checks
+    from leaflets.cli_approvals import load_brand_option
+
+    findings = run_checks(brand=load_brand_option(brand_file) if brand_file else None)
     for file in dict.fromkeys(f.file for f in findings):
         click.echo(file)
         for finding in (f for f in findings if f.file == file):

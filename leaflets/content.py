@@ -13,6 +13,7 @@ from pydantic import ValidationError
 from leaflets.errors import ContentError
 from leaflets.models import CITATION_RE, Topic, cited_keys
 from leaflets.paths import TOPICS_DIR
+from leaflets.variants import variant_problems
 
 Path_ = tuple[str | int, ...]
 
@@ -110,7 +111,7 @@ def _message(err: Any) -> str:
 
 
 def _check_topic(topic: Topic, source: str, lines: dict[Path_, int]) -> list[str]:
-    """Cross-field checks: review dates, citation integrity and duplicate keys."""
+    """Cross-field checks: review dates, citation integrity, duplicate keys, every variant."""
     problems: list[str] = []
     if topic.next_review <= topic.content_date:
         line = lines.get(("next_review",), 1)
@@ -142,11 +143,8 @@ def _check_topic(topic: Topic, source: str, lines: dict[Path_, int]) -> list[str
             problems.append(
                 f"{source}:{line}: reference {key!r} is never cited; cite it or remove it"
             )
-    headings = [s.heading for s in topic.sections]
-    for s, heading in enumerate(headings):
-        if headings.index(heading) != s:
-            line = lines.get(("sections", s, "heading"), 1)
-            problems.append(f"{source}:{line}: heading {heading!r} is used twice")
+    for where, problem in variant_problems(topic):
+        problems.append(f"{source}:{_line_for(where, lines)}: {problem}")
     return problems
 
 
@@ -168,10 +166,35 @@ def load_topic(name: str) -> Topic:
         data = path.read_bytes()
     except OSError as exc:
         raise ContentError(f"{path}: cannot read topic file ({exc.strerror})") from None
-    topic = parse_topic(data, str(path))
+    topic, lines = _parse(data, str(path))
     if topic.id != name:
         raise ContentError(f"{path}:1: id {topic.id!r} must match the file name {name!r}")
+    problems = check_related(topic, str(path), lines, available_topics())
+    if problems:
+        raise ContentError("\n".join(problems))
     return topic
+
+
+def check_related(
+    topic: Topic, source: str, lines: dict[Path_, int], known: list[str]
+) -> list[str]:
+    """Each related id names another existing topic, once.
+
+    Checked only where every topic id is known (loading a packaged topic), so that a single
+    topic file still parses on its own.
+    """
+    problems: list[str] = []
+    for i, other in enumerate(topic.related):
+        line = _line_for(("related", i), lines)
+        if other == topic.id:
+            problems.append(f"{source}:{line}: related: {other!r} is this topic itself; remove it")
+        elif other not in known:
+            problems.append(
+                f"{source}:{line}: related: no topic {other!r}; choose from: {', '.join(known)}"
+            )
+        elif topic.related.index(other) != i:
+            problems.append(f"{source}:{line}: related: {other!r} is listed twice")
+    return problems
 
 
 def _comment(path: Path_, topic: Topic) -> str:

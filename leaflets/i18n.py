@@ -20,7 +20,7 @@ from babel.messages.extract import extract
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import PoFileError, PoFileParser
 
-from leaflets.content import extract_topic, topic_path
+from leaflets.content import extract_topic, load_topic, topic_path
 from leaflets.errors import CatalogError, UsageError
 from leaflets.files import replace_file
 from leaflets.paths import DOMAIN, TEMPLATES_DIR, TRANSLATIONS_DIR
@@ -263,8 +263,10 @@ def topic_messages(topic: str) -> tuple[Message, ...]:
 
 
 def leaflet_messages(topic: str) -> list[Message]:
-    """The strings one leaflet needs: its topic's and the templates'."""
-    return [*topic_messages(topic), *interface_messages()]
+    """The strings one leaflet needs: its topic's, its related topics' titles, the templates'."""
+    # The title is always a topic's first string (Topic.texts() yields it first).
+    related = [topic_messages(other)[0] for other in load_topic(topic).related]
+    return [*topic_messages(topic), *related, *interface_messages()]
 
 
 @dataclass(frozen=True)

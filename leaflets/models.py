@@ -41,6 +41,14 @@ VARIANT_SETTINGS: dict[str, tuple[str, ...]] = {"results_scale": ("bi-rads", "uk
 ResultsScale = Literal["bi-rads", "uk-5-point"]
 
 
+def all_variant_settings() -> list[dict[str, str]]:
+    """Every combination of VARIANT_SETTINGS values: each printed variant of a topic."""
+    combos: list[dict[str, str]] = [{}]
+    for name, values in VARIANT_SETTINGS.items():
+        combos = [{**combo, name: value} for combo in combos for value in values]
+    return combos
+
+
 class OnlyFor(Strict):
     """Print a section or block only for brands with these settings (see VARIANT_SETTINGS)."""
 
@@ -237,6 +245,19 @@ class BrandFile(Strict):
     primary_color: HexColor = "#0a5c7a"
     accent_color: HexColor = "#e8f1f5"
     paper: Literal["a4", "letter"] = "a4"
+    #: Prefix of the printed leaflet codes, e.g. "RBI" prints "RBI-BR-CALC-01".
+    code_prefix: Annotated[str, StringConstraints(pattern=r"^[A-Z][A-Z0-9]{0,7}$")] | None = None
+    #: Years an approval holds at most, even when the topic's next review is later.
+    approval_max_years: Annotated[int, Field(ge=1, le=10)] = 3
+
+    def leaflet_code(self, code: str) -> str:
+        """A topic's code as this brand prints it (with the brand's prefix, if it has one)."""
+        return f"{self.code_prefix}-{code}" if self.code_prefix else code
+
+
+def brand_settings(brand: BrandFile) -> dict[str, str]:
+    """The brand's value of every VARIANT_SETTINGS setting, as ``Topic.variant`` takes them."""
+    return {name: str(getattr(brand, name)) for name in VARIANT_SETTINGS}
 
 
 class Brand(BrandFile):

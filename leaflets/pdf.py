@@ -24,6 +24,7 @@ from babel import Locale
 from leaflets.errors import RenderError
 from leaflets.i18n import language_and_script
 from leaflets.paths import ASSETS_DIR, TEMPLATES_DIR
+from leaflets.pdf_structure import add_table_header_scope
 
 FONTS_DIR = Path(weblate_fonts.__file__).resolve().parent / "static" / "weblate_fonts"
 _SANS = FONTS_DIR / "source-sans" / "ttf"
@@ -306,7 +307,10 @@ def write_pdf(
     with _captured_warnings() as captured:
         document = wp.HTML(string=html, base_url=TEMPLATES_DIR.as_uri() + "/", url_fetcher=fetcher)
         pdf: bytes = document.write_pdf(
-            stylesheets=list(sheets), font_config=_font_config(), pdf_variant="pdf/ua-1"
+            stylesheets=list(sheets),
+            font_config=_font_config(),
+            pdf_variant="pdf/ua-1",
+            finisher=add_table_header_scope,
         )
     if fetcher.blocked:
         raise RenderError(

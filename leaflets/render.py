@@ -7,7 +7,7 @@ import functools
 import gettext
 import re
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import segno
@@ -16,8 +16,10 @@ from babel.dates import format_date
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup, escape
 
+from leaflets.approvals.state import Signoff
+from leaflets.errors import RenderError
 from leaflets.i18n import bcp47
-from leaflets.models import CITATION_RE, DEFAULT_BRAND, Brand, Topic
+from leaflets.models import CITATION_RE, DEFAULT_BRAND, Brand, Topic, brand_settings
 from leaflets.paths import TEMPLATES_DIR
 
 #: Placeholders for the page counters inside the translated "Page N of M" label.
@@ -64,6 +66,10 @@ class Options:
     unreviewed: bool = False
     #: A personal next step printed at the top (never for cached, shared leaflets).
     follow_up: dt.date | None = None
+    #: The clinic's valid approval; without one, every page carries a "not approved" band.
+    approval: Signoff | None = None
+    #: A valid review of the translation; without one, the unreviewed notice is printed.
+    review: Signoff | None = None
 
 
 @functools.cache
@@ -113,29 +119,71 @@ def _content_filter(
     return content
 
 
+def _isolate_filter(direction: str) -> Callable[[str], Markup]:
+    """Escape a number or code and keep it left to right inside right-to-left text.
+
+    An isolate (LRI ... PDI) rather than a ``<span dir>``: WeasyPrint 70 breaks lines badly
+    around inline elements (see the citations above).
+    """
+
+    def isolate(text: str) -> Markup:
+        escaped = str(escape(text))
+        return Markup("\u2066" + escaped + "\u2069" if direction == "rtl" else escaped)
+
+    return isolate
+
+
+def _name_filter(direction: str) -> Callable[[str], Markup]:
+    """Escape a person's name or role and isolate it (FSI ... PDI) inside right-to-left text.
+
+    It keeps its own direction (a Latin or an Arabic name), so the commas around it stay in
+    place in an Arabic sentence.
+    """
+
+    def isolate(text: str) -> Markup:
+        escaped = str(escape(text))
+        return Markup("\u2068" + escaped + "\u2069" if direction == "rtl" else escaped)
+
+    return isolate
+
+
 def render_html(
     topic: Topic,
     lang: str,
     translations: gettext.NullTranslations,
     brand: Brand = DEFAULT_BRAND,
     options: Options = Options(),
+    related: Sequence[Topic] = (),
 ) -> str:
-    """Render one leaflet to an HTML string."""
+    """Render one leaflet to an HTML string: the topic's variant for this brand.
+
+    ``related`` are the topics named by ``topic.related``, for the "See also" list.
+    """
+    if [other.id for other in related] != topic.related:
+        raise RenderError(f"{topic.id}: the related topics {topic.related} were not all given")
     env = environment()
     env.install_gettext_translations(translations, newstyle=True)  # type: ignore[attr-defined]
     locale = Locale.parse(lang)
-    content = _content_filter(translations.gettext, topic.citation_numbers(), locale.text_direction)
+    # Only this brand's variant is printed, so citation numbers and references are its own.
+    printed = topic.variant(brand_settings(brand))
+    direction = locale.text_direction
+    content = _content_filter(translations.gettext, printed.citation_numbers(), direction)
     template = env.get_template("leaflet.html.j2")
-    reviewed = format_date(topic.content_date, format="long", locale=locale)
+    content_date = format_date(topic.content_date, format="long", locale=locale)
+
+    def long_date(date: dt.date | None) -> str | None:
+        return format_date(date, format="long", locale=locale) if date else None
+
+    approval, review = options.approval, options.review
     html = template.render(
-        topic=topic,
+        topic=printed,
+        related=related,
         lang=bcp47(lang),
-        dir=locale.text_direction,
+        dir=direction,
         c=content,
+        ltr=_isolate_filter(direction),
         brand=brand,
-        references=topic.numbered_references(),
-        reviewed=reviewed,
-        next_review=format_date(topic.next_review, format="long", locale=locale),
+        references=printed.numbered_references(),
         iso_reviewed=topic.content_date.isoformat(),
         qr_code=qr_data_uri(brand.qr_url) if brand.qr_url else None,
         follow_up=format_date(options.follow_up, format="long", locale=locale)
@@ -143,7 +191,13 @@ def render_html(
         else None,
         draft=options.draft,
         unreviewed=options.unreviewed,
-        source_date=reviewed,
+        approval=approval,
+        approved_on=long_date(approval.date if approval else None),
+        approval_expires=long_date(approval.expires if approval else None),
+        review=review,
+        reviewed_on=long_date(review.date if review else None),
+        isolate=_name_filter(direction),
+        source_date=content_date,
         PAGE=PAGE_MARK,
         PAGES=PAGES_MARK,
     )

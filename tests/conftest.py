@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,6 +17,10 @@ from leaflets import content, i18n
 from leaflets.cli import cli
 
 ROOT = Path(__file__).resolve().parents[1]
+#: A synthetic topic (tests/data) with a results table per scale, emergency signs and related
+#: topics: the real topics do not use every feature yet.
+DEMO = "scale-demo"
+DATA = Path(__file__).parent / "data"
 
 
 def pdf_text(path: Path | bytes) -> str:
@@ -70,10 +75,8 @@ def catalogs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return root
 
 
-@pytest.fixture
-def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    """A scratch copy of the project's topics, templates, catalogs and babel.cfg."""
-    root = tmp_path / "project"
+def copy_project(root: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Copy the topics, templates, catalogs and babel.cfg to ``root`` and use them from there."""
     shutil.copytree(
         ROOT / "translations", root / "translations", ignore=shutil.ignore_patterns("*.mo")
     )
@@ -85,7 +88,32 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     monkeypatch.setattr(content, "TOPICS_DIR", root / "leaflets" / "topics")
     content.load_topic.cache_clear()
     i18n.topic_messages.cache_clear()
-    yield root
+    return root
+
+
+def add_demo_topic(root: Path, langs: tuple[str, ...] | None = None) -> None:
+    """Put the synthetic topic into a project copy, translated in ``langs`` (default: all).
+
+    es, ar and zh_Hans have real translations; other languages get the Spanish text, which is
+    enough for checks that do not read the language.
+    """
+    shutil.copy(DATA / f"{DEMO}.yaml", root / "leaflets" / "topics" / f"{DEMO}.yaml")
+    translations = json.loads((DATA / f"{DEMO}-translations.json").read_text(encoding="utf-8"))
+    for lang in i18n.available_languages()[1:] if langs is None else langs:
+        po = i18n.po_path(lang)
+        catalog = i18n.read_catalog(po)
+        for msgid, msgstr in translations.get(lang, translations["es"]).items():
+            catalog.add(msgid, msgstr)
+        with po.open("wb") as fh:
+            write_po(fh, catalog)
+    content.load_topic.cache_clear()
+    i18n.topic_messages.cache_clear()
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """A scratch copy of the project's topics, templates, catalogs and babel.cfg."""
+    yield copy_project(tmp_path / "project", monkeypatch)
     content.load_topic.cache_clear()
     i18n.topic_messages.cache_clear()
 

@@ -195,7 +195,7 @@ CASES: dict[str, Case] = {
         PO,
     ),
     "dropped placeholder": Case(
-        catalog("Reviewed %(date)s", "Revisado"),
+        catalog("Approved %(date)s", "Aprobado"),
         PO + r":\d+: es/breast: placeholder %\(date\)s is missing",
     ),
     "dropped citation": Case(

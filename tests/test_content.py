@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
+from conftest import run
 from leaflets.content import available_topics, load_topic, parse_topic
 from leaflets.errors import ContentError
 from leaflets.models import CITATION_RE
@@ -169,3 +171,39 @@ def test_every_section_paragraph_cites_or_gives_advice(name: str) -> None:
     for path, text in topic.texts():
         if path[0] == "sections" and path[-1] in ("paragraph", "callout"):
             assert CITATION_RE.search(text) or advice.search(text), text
+
+
+@pytest.mark.parametrize(
+    ("related", "words"),
+    [
+        ("[prostate, nosuch]", "related: no topic 'nosuch'; choose from: {known}"),
+        ("[breast]", "related: 'breast' is this topic itself; remove it"),
+        ("[prostate, prostate]", "related: 'prostate' is listed twice"),
+    ],
+)
+def test_bad_related_ids_are_errors_with_file_and_line(
+    topics_dir: Path, related: str, words: str
+) -> None:
+    path = topics_dir / "breast.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("\nsections:", f"\nrelated: {related}\nsections:", 1), "utf-8")
+    line = path.read_text(encoding="utf-8").splitlines().index(f"related: {related}") + 1
+    with pytest.raises(ContentError) as info:
+        load_topic("breast")
+    known = ", ".join(available_topics())
+    assert f"{path}:{line}: {words.format(known=known)}" in info.value.message
+    # The file on its own still parses: only the set of topics makes the id wrong.
+    assert parse_topic(path.read_bytes(), str(path)).related
+
+
+def test_bad_related_id_fails_check_and_build(topics_dir: Path, tmp_path: Path) -> None:
+    path = topics_dir / "prostate.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("\nsections:", "\nrelated: [brest]\nsections:", 1), "utf-8")
+    built = run("build", "-o", str(tmp_path), "-l", "en", "prostate")
+    assert built.exit_code == 1  # type: ignore[attr-defined]
+    assert f"{path}:" in built.output and "no topic 'brest'" in built.output  # type: ignore[attr-defined]
+    assert not list(tmp_path.rglob("*.pdf"))
+    checked = run("check")
+    assert checked.exit_code == 1  # type: ignore[attr-defined]
+    assert "no topic 'brest'" in checked.output  # type: ignore[attr-defined]

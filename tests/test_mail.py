@@ -87,6 +87,7 @@ def _attachments(message: EmailMessage) -> list[tuple[str, bytes]]:
 def test_mail_in_the_patients_language_over_loopback(inbox: Inbox, tmp_path: Path) -> None:
     result = run(
         "mail",
+        "--allow-unapproved",  # the example brand holds no approvals
         "--to",
         "jane@example.org",
         "--lang",
@@ -125,12 +126,35 @@ def test_impersonal_mail_reuses_the_built_leaflet(inbox: Inbox, tmp_path: Path) 
     out = tmp_path / "out"
     run("build", "-l", "fr", "breast", "-o", str(out))
     built = (out / "fr" / "breast.pdf").read_bytes()
-    assert run("mail", "--to", "a@example.org", "-l", "fr", "-o", str(out), "breast").exit_code == 0
+    assert (
+        run(
+            "mail",
+            "--allow-unapproved",
+            "--to",
+            "a@example.org",
+            "-l",
+            "fr",
+            "-o",
+            str(out),
+            "breast",
+        ).exit_code
+        == 0
+    )
     assert _attachments(inbox.messages[0])[0][1] == built
 
 
 def test_starttls_with_a_verified_certificate(tls_inbox: Inbox, tmp_path: Path) -> None:
-    result = run("mail", "--to", "b@example.org", "-l", "ar", "-o", str(tmp_path), "prostate")
+    result = run(
+        "mail",
+        "--allow-unapproved",
+        "--to",
+        "b@example.org",
+        "-l",
+        "ar",
+        "-o",
+        str(tmp_path),
+        "prostate",
+    )
     assert result.exit_code == 0, result.output
     (message,) = tls_inbox.messages
     assert message["Content-Language"] == "ar"
@@ -140,7 +164,17 @@ def test_an_untrusted_certificate_is_refused(
     tls_inbox: Inbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.delenv("LEAFLETS_SMTP_CAFILE")
-    result = run("mail", "--to", "b@example.org", "-l", "en", "-o", str(tmp_path), "breast")
+    result = run(
+        "mail",
+        "--allow-unapproved",
+        "--to",
+        "b@example.org",
+        "-l",
+        "en",
+        "-o",
+        str(tmp_path),
+        "breast",
+    )
     assert result.exit_code == 1
     assert "CERTIFICATE_VERIFY_FAILED" in result.output
     assert tls_inbox.messages == []
@@ -148,7 +182,7 @@ def test_an_untrusted_certificate_is_refused(
 
 def test_no_encryption_only_on_loopback(inbox: Inbox, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("LEAFLETS_SMTP_HOST", "mail.example.org")
-    result = run("mail", "--to", "b@example.org", "-l", "en", "breast")
+    result = run("mail", "--allow-unapproved", "--to", "b@example.org", "-l", "en", "breast")
     assert result.exit_code == 1
     assert "only allowed for a loopback host" in result.output
 
@@ -156,7 +190,7 @@ def test_no_encryption_only_on_loopback(inbox: Inbox, monkeypatch: pytest.Monkey
 def test_missing_settings_and_passwords_stay_secret(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in ("LEAFLETS_SMTP_HOST", "LEAFLETS_MAIL_FROM"):
         monkeypatch.delenv(name, raising=False)
-    result = run("mail", "--to", "b@example.org", "-l", "en", "breast")
+    result = run("mail", "--allow-unapproved", "--to", "b@example.org", "-l", "en", "breast")
     assert (
         result.exit_code == 1 and "set LEAFLETS_SMTP_HOST and LEAFLETS_MAIL_FROM" in result.output
     )
@@ -166,7 +200,7 @@ def test_missing_settings_and_passwords_stay_secret(monkeypatch: pytest.MonkeyPa
     monkeypatch.setenv("LEAFLETS_SMTP_USER", "clinic")
     monkeypatch.setenv("LEAFLETS_SMTP_PASSWORD", "s3cr3t-Pa55")
     monkeypatch.setenv("LEAFLETS_MAIL_FROM", "leaflets@clinic.example")
-    result = run("mail", "--to", "b@example.org", "-l", "en", "breast")
+    result = run("mail", "--allow-unapproved", "--to", "b@example.org", "-l", "en", "breast")
     assert result.exit_code == 1 and "cannot connect" in result.output
     assert "s3cr3t" not in result.output
 
@@ -174,6 +208,7 @@ def test_missing_settings_and_passwords_stay_secret(monkeypatch: pytest.MonkeyPa
 def test_outbox_files_parse_back(tmp_path: Path) -> None:
     result = run(
         "mail",
+        "--allow-unapproved",  # the example brand holds no approvals
         "--to",
         "c@example.org",
         "-l",
@@ -203,7 +238,7 @@ def test_outbox_files_parse_back(tmp_path: Path) -> None:
     ],
 )
 def test_bad_recipients_are_refused(inbox: Inbox, args: list[str], expected: str) -> None:
-    result = run("mail", *args, "-l", "en", "breast")
+    result = run("mail", "--allow-unapproved", *args, "-l", "en", "breast")
     assert result.exit_code == 1
     assert expected in result.output
     assert inbox.messages == []
@@ -226,15 +261,42 @@ def test_batch_resumes_without_sending_twice(inbox: Inbox, tmp_path: Path) -> No
     batch = _batch(tmp_path, ROWS)
     log = tmp_path / "log"
     inbox.fail_after = 2
-    first = run("mail", "--batch", str(batch), "--log", str(log), "-o", str(tmp_path / "out"))
+    first = run(
+        "mail",
+        "--allow-unapproved",
+        "--batch",
+        str(batch),
+        "--log",
+        str(log),
+        "-o",
+        str(tmp_path / "out"),
+    )
     assert first.exit_code == 1 and "Run the same command again to resume" in first.output
     assert len(inbox.messages) == 2
     inbox.fail_after = None
-    second = run("mail", "--batch", str(batch), "--log", str(log), "-o", str(tmp_path / "out"))
+    second = run(
+        "mail",
+        "--allow-unapproved",
+        "--batch",
+        str(batch),
+        "--log",
+        str(log),
+        "-o",
+        str(tmp_path / "out"),
+    )
     assert second.exit_code == 0, second.output
     assert "2 row(s) already sent" in second.output
     assert sorted(m["To"] for m in inbox.messages) == sorted(r.split(",")[0] for r in ROWS)
-    third = run("mail", "--batch", str(batch), "--log", str(log), "-o", str(tmp_path / "out"))
+    third = run(
+        "mail",
+        "--allow-unapproved",
+        "--batch",
+        str(batch),
+        "--log",
+        str(log),
+        "-o",
+        str(tmp_path / "out"),
+    )
     assert third.exit_code == 0 and len(inbox.messages) == 3  # nothing sent twice
     (logfile,) = log.glob("*.jsonl")
     text = logfile.read_text()
@@ -252,7 +314,9 @@ def test_an_invalid_batch_sends_nothing(inbox: Inbox, tmp_path: Path) -> None:
             "z@example.org,en,breast,tomorrow,",
         ],
     )
-    result = run("mail", "--batch", str(batch), "--log", str(tmp_path / "log"))
+    result = run(
+        "mail", "--allow-unapproved", "--batch", str(batch), "--log", str(tmp_path / "log")
+    )
     assert result.exit_code == 1
     for line, words in [
         (3, "not a valid e-mail"),
@@ -270,7 +334,7 @@ def test_a_half_translated_mail_is_never_sent(inbox: Inbox, catalogs: Path) -> N
     from leaflets.i18n import po_path
 
     edit_po(po_path("es"), "Hello,", msgstr="")
-    result = run("mail", "--to", "a@example.org", "-l", "es", "breast")
+    result = run("mail", "--allow-unapproved", "--to", "a@example.org", "-l", "es", "breast")
     assert result.exit_code == 1
     assert "the es catalog is not ready for mail (untranslated: 'Hello,')" in result.output
     assert inbox.messages == []

@@ -137,7 +137,7 @@ def test_check_passes_on_the_project() -> None:
 @pytest.mark.parametrize(
     ("change", "expected"),
     [
-        (("Reviewed %(date)s", "Revisado"), "placeholder"),
+        (("Approved %(date)s", "Aprobado"), "placeholder"),
         (PARAGRAPH, "numbers differ from the English"),
         (("Breast calcifications", "Calcificaciones <b>mamarias</b>"), "markup differs"),
         (("References", ""), "untranslated: 'References'"),
