@@ -9,15 +9,20 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterator
+from pathlib import Path
 
 from babel.messages.catalog import Catalog, Message, TranslationError
 
+from leaflets.i18n import interface_messages
 from leaflets.models import CITATION_RE, cited_keys
 
 _URL = re.compile(r"https?://[^\s<>\"'\])]+")
 _TAG = re.compile(r"<[^>]*>")
 _PLACEHOLDER = re.compile(r"%\(\w+\)s")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+_LINE_BREAK = re.compile(r"[\r\n\u2028\u2029\x85\x0b\x0c]")
+#: Templates whose strings become a one-line header (a line break there would break the mail).
+ONE_LINE_TEMPLATES = ("subject.txt.j2",)
 
 
 def _pairs(message: Message) -> Iterator[tuple[str, str]]:
@@ -94,3 +99,13 @@ def length(catalog: Catalog | None, message: Message) -> None:
             raise TranslationError(
                 f"translation has {len(translation)} characters, more than {limit} allowed"
             )
+
+
+def one_line(catalog: Catalog | None, message: Message) -> None:
+    """The mail subject's translation has no line break (a header is one line)."""
+    one_line_ids = {
+        m.msgid for m in interface_messages("mail") if Path(m.source).name in ONE_LINE_TEMPLATES
+    }
+    for english, translation in _pairs(message):
+        if english in one_line_ids and _LINE_BREAK.search(translation):
+            raise TranslationError("the mail subject must be one line; remove the line break")

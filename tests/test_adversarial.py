@@ -8,7 +8,7 @@ import os
 import re
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
@@ -27,6 +27,7 @@ class Case:
     make: Callable[[Path], list[str]]  # edits the scratch project; returns extra CLI args
     expect: str  # a regex the error must match
     code: int = 1
+    env: dict[str, str] = field(default_factory=dict)  # over MAIL_ENV, for mail commands
 
 
 def _replace(path: Path, old: str, new: str) -> None:
@@ -117,6 +118,60 @@ def huge_topic(project: Path) -> list[str]:
     )
     _replace(project / "leaflets" / "topics" / "breast.yaml", "sections:\n", f"sections:\n{body}\n")
     return ["build", "-l", "en", "breast", "--time-limit", "1", "-j", "1"]
+
+
+#: Mail settings for the mail cases: a loopback port where nobody listens, so a case that
+#: wrongly got as far as connecting fails with "cannot connect" instead of its own message.
+MAIL_ENV = {
+    "LEAFLETS_SMTP_HOST": "127.0.0.1",
+    "LEAFLETS_SMTP_PORT": "9",
+    "LEAFLETS_SMTP_SECURITY": "none",
+    "LEAFLETS_MAIL_FROM": "leaflets@clinic.example",
+}
+LATER = "2099-05-21"
+CSV_HEADER = "email,lang,topics,follow_up,name\n"
+
+
+def mail_to(*extra: str, address: str = "a@example.org") -> Callable[[Path], list[str]]:
+    def make(project: Path) -> list[str]:
+        return ["mail", "--allow-unapproved", "--to", address, "-l", "es", *extra, "breast"]
+
+    return make
+
+
+def batch_file(data: bytes | None, log: str | None = None) -> Callable[[Path], list[str]]:
+    """A batch CSV (a device when ``data`` is None); ``log`` makes a folder where its log goes."""
+
+    def make(project: Path) -> list[str]:
+        path = project / "patients.csv"
+        if data is None:
+            path.symlink_to("/dev/null")
+        else:
+            path.write_bytes(data)
+        if log:
+            (project / log).mkdir()
+        return ["mail", "--allow-unapproved", "--batch", str(path)]
+
+    return make
+
+
+def subject_line_break(command: str) -> Callable[[Path], list[str]]:
+    def make(project: Path) -> list[str]:
+        msgid = "Your information leaflets from %(clinic)s"
+        edit_po(po_path("es"), msgid, msgstr="Sus folletos\nBcc: x@example.net %(clinic)s")
+        mail = ["mail", "--allow-unapproved", "--to", "a@example.org", "-l", "es", "breast"]
+        return ["check"] if command == "check" else mail
+
+    return make
+
+
+def cafile(data: bytes | None) -> Callable[[Path], list[str]]:
+    def make(project: Path) -> list[str]:
+        if data is not None:
+            (project / "ca.pem").write_bytes(data)
+        return ["mail", "--allow-unapproved", "--to", "a@example.org", "-l", "en", "breast"]
+
+    return make
 
 
 HOSTILE_LINK = '<link rel="attachment" href="file:///etc/hostname">'
@@ -263,6 +318,80 @@ CASES: dict[str, Case] = {
         brand('name = "Riverside Breast Imaging"', 'name = "Riverside\\nBcc: x"'),
         TOML + r": name: String should match",
     ),
+    # Mail: batches, send logs, settings, recipients, mail strings.
+    "batch csv is a device": Case(batch_file(None), r"patients\.csv: not a regular file"),
+    "batch csv over 5 MB": Case(
+        batch_file(CSV_HEADER.encode() + b"x" * 6_000_000), r"patients\.csv: larger than 5 MB"
+    ),
+    "batch csv not utf-8": Case(
+        batch_file(CSV_HEADER.encode() + b"a@example.org,es,breast,,Jos\xe9\n"),
+        r"patients\.csv: not UTF-8 \(byte \d+\); save the CSV as UTF-8",
+    ),
+    "batch csv field over the csv limit": Case(
+        batch_file(CSV_HEADER.encode() + b'a@example.org,es,breast,,"' + b"x" * 200_000 + b'"\n'),
+        r"patients\.csv:\d+: not valid CSV \(field larger than field limit",
+    ),
+    "batch follow-up in the past": Case(
+        batch_file((CSV_HEADER + "a@example.org,es,breast,2020-01-01,\n").encode()),
+        r"patients\.csv:2: follow-up 2020-01-01 is in the past",
+    ),
+    "batch control character in name": Case(
+        batch_file((CSV_HEADER + "a@example.org,es,breast,,Ana\x1b[2J\n").encode()),
+        r"patients\.csv:2: name: control characters are not allowed",
+    ),
+    "send log is a folder": Case(
+        batch_file(
+            (CSV_HEADER + "a@example.org,es,breast,,\n").encode(), "patients.send-log.jsonl"
+        ),
+        r"patients\.send-log\.jsonl: the send log must be a regular file",
+    ),
+    "follow-up in the past": Case(
+        mail_to("--follow-up", "2020-01-01"), r"follow-up 2020-01-01 is in the past"
+    ),
+    "smtp port 99999": Case(
+        mail_to(),
+        r"LEAFLETS_SMTP_PORT must be a number from 1 to 65535, not '99999'",
+        env={"LEAFLETS_SMTP_PORT": "99999"},
+    ),
+    "smtp port 0": Case(
+        mail_to(), r"LEAFLETS_SMTP_PORT must be a number from 1", env={"LEAFLETS_SMTP_PORT": "0"}
+    ),
+    "smtp port negative": Case(
+        mail_to(), r"LEAFLETS_SMTP_PORT must be a number from 1", env={"LEAFLETS_SMTP_PORT": "-25"}
+    ),
+    "cafile missing": Case(
+        cafile(None),
+        r"LEAFLETS_SMTP_CAFILE=.*ca\.pem: cannot load CA certificates \(No such file",
+        env={"LEAFLETS_SMTP_SECURITY": "starttls", "LEAFLETS_SMTP_CAFILE": "{project}/ca.pem"},
+    ),
+    "cafile not a certificate": Case(
+        cafile(b"-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydA==\n-----END CERTIFICATE-----\n"),
+        r"LEAFLETS_SMTP_CAFILE=.*ca\.pem: cannot load CA certificates",
+        env={"LEAFLETS_SMTP_SECURITY": "tls", "LEAFLETS_SMTP_CAFILE": "{project}/ca.pem"},
+    ),
+    "cafile is a device": Case(
+        cafile(None),
+        r"LEAFLETS_SMTP_CAFILE=/dev/zero: cannot load CA certificates \(.*not a regular file",
+        env={"LEAFLETS_SMTP_SECURITY": "starttls", "LEAFLETS_SMTP_CAFILE": "/dev/zero"},
+    ),
+    "address with non-ascii local part": Case(
+        mail_to(address="josé@example.org"), r"'josé@example.org' is not a valid e-mail address"
+    ),
+    "address with invalid idna domain": Case(
+        mail_to(address="a@-clínica.example"), r"has an invalid domain"
+    ),
+    "mail from with a line break": Case(
+        mail_to(),
+        r"LEAFLETS_MAIL_FROM: line breaks are not allowed",
+        env={"LEAFLETS_MAIL_FROM": "a@example.org\nBcc: x@example.net"},
+    ),
+    "mail subject with a line break": Case(
+        subject_line_break("mail"),
+        PO + r":\d+: es: not ready for mail: the mail subject must be one line",
+    ),
+    "check: mail subject with a line break": Case(
+        subject_line_break("check"), PO + r"\n\s+error\s+\d+\s+the mail subject must be one line"
+    ),
     # Command line and environment.
     "unknown language": Case(
         lambda p: ["build", "-l", "tlh"],
@@ -294,19 +423,26 @@ def run_main(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, 
     return code, captured.out + captured.err
 
 
-def test_there_are_at_least_thirty_distinct_bad_inputs() -> None:
-    assert len(CASES) >= 30
+def test_there_are_at_least_sixty_distinct_bad_inputs() -> None:
+    assert len(CASES) >= 60
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_bad_input_is_refused_cleanly(
-    name: str, project: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    name: str,
+    project: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     case = CASES[name]
     args = case.make(project)
     out = tmp_path / "out"
-    if "-o" not in args:
+    if "-o" not in args and args[0] != "check":
         args += ["-o", str(out)]
+    if args[0] == "mail":
+        for key, value in {**MAIL_ENV, **case.env}.items():
+            monkeypatch.setenv(key, value.format(project=project))
     code, output = run_main(args, capsys)
     assert code == case.code, output
     assert "Traceback" not in output
