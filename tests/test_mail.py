@@ -79,6 +79,29 @@ def test_impersonal_mail_reuses_the_built_leaflet(inbox: Inbox, tmp_path: Path) 
     assert _attachments(inbox.messages[0])[0][1] == built
 
 
+def _page_size(data: bytes) -> tuple[int, int]:
+    box = PdfReader(io.BytesIO(data)).pages[0].mediabox
+    return round(box.width), round(box.height)
+
+
+def test_mail_attaches_exactly_the_variant_asked_for(inbox: Inbox, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    assert run("build", "-l", "fr", "--paper", "letter", "-o", str(out), "breast").exit_code == 0
+    letter = (out / "fr" / "breast-letter.pdf").read_bytes()
+    mail = ["mail", "--to", "a@example.org", "-l", "fr", "-o", str(out), "breast"]
+    assert run(*mail).exit_code == 0  # A4, the default
+    a4 = _attachments(inbox.messages[-1])[0][1]
+    assert _page_size(a4) == (595, 842) and a4 == (out / "fr" / "breast.pdf").read_bytes()
+    assert (out / "fr" / "breast-letter.pdf").read_bytes() == letter  # never rebuilt over
+    assert run(*mail, "--paper", "letter").exit_code == 0
+    assert _attachments(inbox.messages[-1])[0][1] == letter
+    assert run(*mail, "--paper", "letter", "--large-print").exit_code == 0
+    large = _attachments(inbox.messages[-1])[0][1]
+    assert large == (out / "fr" / "breast-letter-large.pdf").read_bytes()
+    assert _page_size(large) == (612, 792) and large != letter
+    assert (out / "fr" / "breast-letter.pdf").read_bytes() == letter
+
+
 def test_starttls_with_a_verified_certificate(tls_inbox: Inbox, tmp_path: Path) -> None:
     result = run(
         "mail",
