@@ -88,7 +88,17 @@ def test_mail_attaches_exactly_the_variant_asked_for(inbox: Inbox, tmp_path: Pat
     out = tmp_path / "out"
     assert run("build", "-l", "fr", "--paper", "letter", "-o", str(out), "breast").exit_code == 0
     letter = (out / "fr" / "breast-letter.pdf").read_bytes()
-    mail = ["mail", "--to", "a@example.org", "-l", "fr", "-o", str(out), "breast"]
+    mail = [
+        "mail",
+        "--allow-unapproved",
+        "--to",
+        "a@example.org",
+        "-l",
+        "fr",
+        "-o",
+        str(out),
+        "breast",
+    ]
     assert run(*mail).exit_code == 0  # A4, the default
     a4 = _attachments(inbox.messages[-1])[0][1]
     assert _page_size(a4) == (595, 842) and a4 == (out / "fr" / "breast.pdf").read_bytes()
