@@ -139,8 +139,11 @@ def mail_to(*extra: str, address: str = "a@example.org") -> Callable[[Path], lis
     return make
 
 
-def batch_file(data: bytes | None, log: str | None = None) -> Callable[[Path], list[str]]:
-    """A batch CSV (a device when ``data`` is None); ``log`` makes a folder where its log goes."""
+def batch_file(
+    data: bytes | None, log: str | None = None, log_size: int = 0
+) -> Callable[[Path], list[str]]:
+    """A batch CSV (a device when ``data`` is None); ``log`` makes a folder where its log goes,
+    or with ``log_size`` a (sparse) log file of that size."""
 
     def make(project: Path) -> list[str]:
         path = project / "patients.csv"
@@ -148,7 +151,10 @@ def batch_file(data: bytes | None, log: str | None = None) -> Callable[[Path], l
             path.symlink_to("/dev/null")
         else:
             path.write_bytes(data)
-        if log:
+        if log and log_size:
+            with (project / log).open("wb") as fh:
+                fh.truncate(log_size)
+        elif log:
             (project / log).mkdir()
         return ["mail", "--allow-unapproved", "--batch", str(path)]
 
@@ -344,6 +350,14 @@ CASES: dict[str, Case] = {
             (CSV_HEADER + "a@example.org,es,breast,,\n").encode(), "patients.send-log.jsonl"
         ),
         r"patients\.send-log\.jsonl: the send log must be a regular file",
+    ),
+    "send log over 50 MB": Case(
+        batch_file(
+            (CSV_HEADER + "a@example.org,es,breast,,\n").encode(),
+            "patients.send-log.jsonl",
+            log_size=51 * 2**20,
+        ),
+        r"patients\.send-log\.jsonl: larger than 50 MB; is this a send log\?",
     ),
     "follow-up in the past": Case(
         mail_to("--follow-up", "2020-01-01"), r"follow-up 2020-01-01 is in the past"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import errno
+import fcntl
 import json
 import os
 import stat
@@ -203,3 +204,14 @@ def test_a_batch_or_log_that_is_not_a_regular_file_is_refused(tmp_path: Path, ki
     assert f"{special}: the send log must be a regular file" in as_log.stderr
     assert "Traceback" not in as_batch.stderr + as_log.stderr
     assert not (tmp_path / "box").exists()
+
+
+def test_two_runs_of_one_batch_at_once_are_refused(inbox: Inbox, tmp_path: Path) -> None:
+    batch = _batch(tmp_path, ROWS)
+    log = tmp_path / "patients.send-log.jsonl"
+    with log.open("a") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)  # what a run in progress holds
+        result = _mail(batch, tmp_path / "out")
+    assert result.exit_code == 1
+    assert "another 'leaflets mail' run is using this batch; wait until it ends" in result.output
+    assert inbox.messages == []
