@@ -13,7 +13,6 @@ from pathlib import Path
 
 from babel.messages.catalog import Catalog, Message, TranslationError
 
-from leaflets.i18n import interface_messages
 from leaflets.models import CITATION_RE, cited_keys
 
 _URL = re.compile(r"https?://[^\s<>\"'\])]+")
@@ -103,6 +102,8 @@ def length(catalog: Catalog | None, message: Message) -> None:
 
 def one_line(catalog: Catalog | None, message: Message) -> None:
     """The mail subject's translation has no line break (a header is one line)."""
+    from leaflets.i18n import interface_messages  # here: i18n may import this module
+
     one_line_ids = {
         m.msgid for m in interface_messages("mail") if Path(m.source).name in ONE_LINE_TEMPLATES
     }
