@@ -15,7 +15,7 @@ from leaflets import __version__
 from leaflets.approvals.records import ApprovalError
 from leaflets.batch import TIME_LIMIT, Outcome, Settings, parse_shard, run_batch, shard
 from leaflets.build import Job, Variant, default_languages
-from leaflets.cli_approvals import approve, record_version
+from leaflets.cli_approvals import approve, record_version, review_sheet
 from leaflets.cli_translate import check, i18n, status
 from leaflets.content import available_topics, load_topic
 from leaflets.errors import UsageError
@@ -325,6 +325,7 @@ cli.add_command(status)
 cli.add_command(check)
 cli.add_command(approve)
 cli.add_command(record_version)
+cli.add_command(review_sheet)
 
 
 def main() -> None:
