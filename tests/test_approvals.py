@@ -347,3 +347,14 @@ def test_mail_refuses_an_unapproved_leaflet(
     message = email.message_from_bytes(next(outbox.glob("*.eml")).read_bytes())
     attachment = next(part for part in message.walk() if part.get_filename())
     assert squash(BAND) not in squash(pdf_text(attachment.get_payload(decode=True)))  # type: ignore[arg-type]
+
+
+def test_a_changed_reference_makes_the_approval_lapse(
+    project: Path, riverside: Path, tmp_path: Path
+) -> None:
+    approve(riverside, "breast", *APPROVER)
+    edit_topic("breast", "2013;5(1):63-74", "2013;5(1):63-75")
+    build(tmp_path, "--brand", str(riverside), "--lang", "en", "breast")
+    assert squash(BAND) in squash(pdf_text(tmp_path / "riverside" / "en" / "breast-letter.pdf"))
+    result = run("check", "--brand", str(riverside))
+    assert "en/breast: clinical approval lapsed: the English text changed" in result.output
