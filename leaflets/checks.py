@@ -281,6 +281,26 @@ def check_approvals(brand: Brand, today: dt.date, warning_days: float) -> Iterat
             yield Finding(str(path), 0, "warning", f"{label}: none recorded")
         elif found.expires and (found.expires - today).days <= warning_days:
             yield Finding(str(path), line, "warning", f"{label} expires on {found.expires}")
+    yield from _stray_records(path)
+
+
+def _stray_records(path: Path) -> Iterator[Finding]:
+    """Records naming a topic or language that does not exist: they can never apply."""
+    from leaflets.approvals.records import read_approvals, record_line
+
+    approvals, _ = read_approvals(path)
+    topics = set(available_topics())
+    langs = {lang.replace("_", "-") for lang in available_languages()}
+    for record in [*approvals.content, *approvals.translation]:
+        lang = getattr(record, "lang", SOURCE_LANGUAGE)
+        if record.topic not in topics or lang not in langs:
+            name = record.topic if record.topic not in topics else lang
+            yield Finding(
+                str(path),
+                record_line(path, record),
+                "warning",
+                f"this record names {name!r}, which does not exist; it applies to nothing",
+            )
 
 
 def run_checks(today: dt.date | None = None, brand: Brand | None = None) -> list[Finding]:
