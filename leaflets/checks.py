@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from leaflets.checkers import problems
 from leaflets.content import available_topics, load_topic, topic_path
 from leaflets.errors import LeafletsError
 from leaflets.glossary import glossary_mismatches, glossary_path, load_glossary
@@ -21,6 +22,7 @@ from leaflets.i18n import (
     load_po,
     po_path,
     provenance,
+    template_msgids,
     template_path,
     translations_for,
 )
@@ -113,7 +115,7 @@ def check_catalog(lang: str) -> Iterator[Finding]:
         elif entry.fuzzy:
             yield Finding(path, line, "error", f"fuzzy (English changed; confirm it): {short}")
         else:
-            for error in entry.check(catalog):
+            for error in problems(catalog, entry, template=str(entry.id) in template_msgids()):
                 yield Finding(path, line, "error", f"{error}: {short}")
     needed = {m.msgid: m for name in _loadable_topics() for m in leaflet_messages(name)}
     for msgid, needed_by in needed.items():

@@ -18,7 +18,7 @@ from leaflets.build import Job, Variant, default_languages
 from leaflets.cli_approvals import approve, record_version, review_sheet
 from leaflets.cli_translate import check, i18n, status
 from leaflets.content import available_topics, load_topic
-from leaflets.errors import UsageError
+from leaflets.errors import LeafletsError, UsageError
 from leaflets.i18n import (
     available_languages,
     bcp47,
@@ -228,13 +228,19 @@ def list_() -> None:
     for name in names:
         click.echo(f"  {name:<12} {load_topic(name).title}")
     click.echo("Languages:")
+    problems = []
     for lang in available_languages():
-        origin = provenance(lang)
+        try:
+            origin = provenance(lang)
+            share = f"{completeness(lang, names):>4.0%}"
+        except LeafletsError as exc:  # one broken catalog must not hide the languages after it
+            problems.append(exc.message)
+            click.echo(f"  {bcp47(lang):<8} {native_name(lang):<20}    -  catalog has errors")
+            continue
         status = origin.status if not origin.reviewed else f"reviewed by {origin.reviewed_by}"
-        click.echo(
-            f"  {bcp47(lang):<8} {native_name(lang):<20} "
-            f"{completeness(lang, names):>4.0%}  {status}"
-        )
+        click.echo(f"  {bcp47(lang):<8} {native_name(lang):<20} {share}  {status}")
+    if problems:
+        raise LeafletsError("\n".join(problems))
 
 
 @cli.command()

@@ -64,3 +64,21 @@ def read_regular(path: Path, max_bytes: int) -> bytes:
     if len(data) > max_bytes:  # grew after the check
         raise TooLargeError(f"{path}: larger than {max_bytes} bytes")
     return data
+
+
+def read_small_file(path: Path, limit: int) -> bytes:
+    """``read_regular``, with the reason as a ValueError ("not a regular file", "larger than 1 MB").
+
+    A FIFO, a device such as /dev/zero, or a folder is refused before anything is read, so it
+    can neither hang a build nor fill the memory. Other problems raise OSError.
+    """
+    try:
+        return read_regular(path, limit)
+    except NotRegularFileError:
+        raise ValueError("not a regular file") from None
+    except TooLargeError:
+        raise ValueError(f"larger than {_size(limit)}") from None
+
+
+def _size(limit: int) -> str:
+    return f"{limit // 2**20} MB" if limit >= 2**20 else f"{limit // 1024} KB"

@@ -6,7 +6,9 @@ from __future__ import annotations
 import errno
 import os
 import re
+import struct
 import sys
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -180,6 +182,81 @@ def cafile(data: bytes | None) -> Callable[[Path], list[str]]:
     return make
 
 
+def po_append(text: str) -> Callable[[Path], list[str]]:
+    def make(project: Path) -> list[str]:
+        with po_path("es").open("a", encoding="utf-8") as fh:
+            fh.write(text)
+        return ["build", "-l", "es", "breast"]
+
+    return make
+
+
+def po_latin1(project: Path) -> list[str]:
+    po = po_path("es")
+    po.write_bytes(po.read_text(encoding="utf-8").encode("latin-1", errors="replace"))
+    return ["build", "-l", "es", "breast"]
+
+
+def po_fifo(project: Path) -> list[str]:
+    po_path("es").unlink()
+    os.mkfifo(po_path("es"))
+    return ["build", "-l", "es", "breast"]
+
+
+def brand_path(target: str | Callable[[Path], Path]) -> Callable[[Path], list[str]]:
+    def make(project: Path) -> list[str]:
+        path = target(project) if callable(target) else target
+        return ["build", "-l", "en", "breast", "--brand", str(path)]
+
+    return make
+
+
+def fifo(project: Path) -> Path:
+    path = project / "clinic.toml"
+    os.mkfifo(path)
+    return path
+
+
+def big_brand(project: Path) -> Path:
+    path = project / "clinic.toml"
+    path.write_text('name = "Clinic"\n' + "# padding\n" * 20_000)
+    return path
+
+
+def logo_file(name: str, data: bytes) -> Callable[[Path], list[str]]:
+    def make(project: Path) -> list[str]:
+        args = brand('logo = "logo.svg"', f'logo = "{name}"')(project)
+        (project / "brand" / name).write_bytes(data)
+        return args
+
+    return make
+
+
+def png(width: int, height: int) -> bytes:
+    """A valid, tiny PNG file that claims ``width`` x ``height`` pixels (one grey row each)."""
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return (
+            struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+        )
+
+    header = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)
+    pixels = zlib.compress(b"\x00" * (1 + (width + 7) // 8) * height, 9)
+    return (
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
+    )
+
+
+def no_lang_into_a_file(project: Path) -> list[str]:
+    (project / "blocker").write_text("a file where the output folder should be")
+    return ["build", "breast", "-o", str(project / "blocker" / "out")]
+
+
+FIFTY = "Calcifications are very common. About half of women over 50 have them. About 1 in 10 younger women have them too [@macmillan]."
+SPANISH_FIFTY = (
+    "Las calcificaciones son muy frecuentes. Aproximadamente la mitad de las mujeres de más de "
+    "50 años las tiene. Alrededor de 1 de cada 10 mujeres más jóvenes también [@macmillan]."
+)
 HOSTILE_LINK = '<link rel="attachment" href="file:///etc/hostname">'
 TOPIC = r"topics/breast\.yaml"
 PO = r"es/LC_MESSAGES/messages\.po"
@@ -228,6 +305,18 @@ CASES: dict[str, Case] = {
     ),
     "not a mapping": Case(
         topic_bytes(b"- just\n- a list\n"), TOPIC + r":1: a topic file must be a mapping"
+    ),
+    "NUL byte in a topic": Case(
+        topic("title: Breast calcifications", "title: Breast\x00calcifications"),
+        TOPIC + r":\d+: .*U\+0000",
+    ),
+    "control character in a topic": Case(
+        topic("title: Breast calcifications", 'title: "Breast\\acalcifications"'),
+        TOPIC + r":\d+: title: contains the invisible character U\+0007",
+    ),
+    "bidi override in a topic": Case(
+        topic("over 50 have", "over \u202e50\u202c have"),
+        TOPIC + r":\d+: sections.*contains the invisible character U\+202E",
     ),
     # Catalogs: syntax, header, plurals, what a translation must keep, markup.
     "po syntax error": Case(
@@ -288,6 +377,81 @@ CASES: dict[str, Case] = {
         catalog("References", "<style>@import url(http://127.0.0.1/);</style>Referencias"),
         PO + r":\d+: es/breast: markup differs",
     ),
+    # Catalogs: invisible characters that change what is displayed (bidi controls, Cf).
+    "bidi override shows 50 as 05": Case(
+        catalog(FIFTY, SPANISH_FIFTY.replace("50", "\u202e50\u202c")),
+        PO + r":\d+: es/breast: bidi control U\+202E RIGHT-TO-LEFT OVERRIDE is not in the English",
+    ),
+    "bidi override (check)": Case(
+        catalog(FIFTY, SPANISH_FIFTY.replace("50", "\u202e50\u202c"), command="check"),
+        r"error +\d+  bidi control U\+202E RIGHT-TO-LEFT OVERRIDE is not in the English",
+    ),
+    "bidi isolate": Case(
+        catalog("References", "\u2067Referencias\u2069"),
+        PO + r":\d+: es/breast: bidi control U\+2067",
+    ),
+    "left-to-right mark": Case(
+        catalog("References", "Referencias\u200e"), PO + r":\d+: es/breast: bidi control U\+200E"
+    ),
+    "arabic letter mark": Case(
+        catalog("References", "\u061cReferencias"), PO + r":\d+: es/breast: bidi control U\+061C"
+    ),
+    "zero width space in a number": Case(
+        catalog(FIFTY, SPANISH_FIFTY.replace("50", "5\u200b0")),
+        PO + r":\d+: es/breast: invisible character U\+200B ZERO WIDTH SPACE",
+    ),
+    "word joiner": Case(
+        catalog("References", "Refe\u2060rencias"),
+        PO + r":\d+: es/breast: invisible character U\+2060",
+    ),
+    "soft hyphen (check)": Case(
+        catalog("References", "Refe\u00adrencias", command="check"),
+        r"invisible character U\+00AD SOFT HYPHEN is not in the English",
+    ),
+    "byte order mark in a string": Case(
+        catalog("References", "\ufeffReferencias"),
+        PO + r":\d+: es/breast: invisible character U\+FEFF",
+    ),
+    "zero width joiner in Spanish": Case(
+        catalog("References", "Refe\u200drencias"),
+        PO + r":\d+: es/breast: invisible character U\+200D",
+    ),
+    "escape character in a translation": Case(
+        catalog("References", "\x1b[2JReferencias"),
+        PO + r":\d+: es/breast: .*invisible character U\+001B",
+    ),
+    # Catalogs: charset, duplicates, header, what the file is.
+    "po declares ISO-8859-1": Case(
+        po_text("charset=utf-8", "charset=ISO-8859-1"),
+        PO + r":17: the header declares charset 'iso-8859-1'; catalogs must be UTF-8",
+    ),
+    "po unknown charset": Case(
+        po_text("charset=utf-8", "charset=klingon"),
+        PO + r":17: the header declares charset 'klingon'",
+    ),
+    "po saved as Latin-1": Case(po_latin1, PO + r":\d+: not valid UTF-8 \(byte 0xf1\); save"),
+    "po duplicate msgid": Case(
+        po_append('\nmsgid "References"\nmsgstr "Otras referencias"\n'),
+        PO + r":\d+: duplicate message definition \(first defined on line \d+\)",
+    ),
+    "po bad plural forms": Case(
+        po_text("nplurals=2; plural=(n != 1);", "nplurals=x; plural=0;"),
+        PO + r":\d+: invalid header",
+    ),
+    "po is a FIFO": Case(po_fifo, PO + r": not a regular file; not a catalog"),
+    # Template translations are %-formatted when rendered.
+    "unknown placeholder in a template string": Case(
+        catalog("Approved %(date)s", "Aprobado %(date)s %(x)s"),
+        PO + r":\d+: es/breast: .*placeholder %\(x\)s is not in the English",
+    ),
+    "bare % in a template string": Case(
+        catalog("References", "Referencias (%)"),
+        PO + r":\d+: es/breast: a % sign that is not a placeholder; write %% for a percent sign",
+    ),
+    "bare % in a template string (check)": Case(
+        catalog("References", "Referencias (%)", command="check"),
+        r"a % sign that is not a placeholder",
+    ),
     # Brand files.
     "brand css url() in colour": Case(
         brand(
@@ -323,6 +487,34 @@ CASES: dict[str, Case] = {
     "brand name line break": Case(
         brand('name = "Riverside Breast Imaging"', 'name = "Riverside\\nBcc: x"'),
         TOML + r": name: String should match",
+    ),
+    "brand /dev/zero": Case(brand_path("/dev/zero"), r"/dev/zero: not a regular file"),
+    "brand FIFO": Case(brand_path(fifo), r"clinic\.toml: not a regular file"),
+    "brand file 200 KB": Case(brand_path(big_brand), r"clinic\.toml: larger than 64 KB"),
+    "brand logo 3 MB": Case(
+        logo_file(
+            "big.svg", b"<svg xmlns='http://www.w3.org/2000/svg'>" + b" " * 3_000_000 + b"</svg>"
+        ),
+        TOML + r": logo: big\.svg is larger than 1 MB",
+    ),
+    "brand logo 30000 pixels wide": Case(
+        logo_file("wide.png", png(30_000, 10)),
+        TOML + r": logo: wide\.png is 30000 x 10 pixels; at most 3000 x 3000",
+    ),
+    "brand logo not a PNG": Case(
+        logo_file("fake.png", b"GIF89a not a png"), TOML + r": logo: fake\.png is not a PNG image"
+    ),
+    "brand qr_url too long": Case(
+        brand(
+            'qr_url = "https://riverside.example/leaflets"',
+            f'qr_url = "https://riverside.example/{"x" * 100}"',
+        ),
+        TOML
+        + r": qr_url: 126 characters is more than a 22 mm QR code prints legibly \(at most 84\)",
+    ),
+    "brand phone with bidi override": Case(
+        brand('phone = "+1 555 0100"', 'phone = "+1 555 \u202e0100"'),
+        TOML + r": phone: contains the invisible character U\+202E",
     ),
     # Mail: batches, send logs, settings, recipients, mail strings.
     "batch csv is a device": Case(batch_file(None), r"patients\.csv: not a regular file"),
@@ -416,6 +608,12 @@ CASES: dict[str, Case] = {
         lambda p: ["build", "knee"], r"unknown topic 'knee'; choose from: breast, prostate", code=2
     ),
     "output folder not writable": Case(output_is_a_file, r"blocker/out/en: cannot write output"),
+    "output folder not writable, no --lang": Case(
+        no_lang_into_a_file, r"blocker/out/en: cannot write output"
+    ),
+    "i18n init ES makes no second Spanish": Case(
+        lambda p: ["i18n", "init", "ES"], PO + r": already exists; use `leaflets i18n update es`"
+    ),
     "pathological document times out": Case(
         huge_topic, r"FAILED en/breast: took longer than 1 s; stopped"
     ),
@@ -452,7 +650,7 @@ def test_bad_input_is_refused_cleanly(
     case = CASES[name]
     args = case.make(project)
     out = tmp_path / "out"
-    if "-o" not in args and args[0] != "check":
+    if args[0] in ("build", "mail") and "-o" not in args:
         args += ["-o", str(out)]
     if args[0] == "mail":
         for key, value in {**MAIL_ENV, **case.env}.items():
@@ -477,3 +675,34 @@ def test_a_full_disk_leaves_no_partial_file(
     assert code == 1 and "Traceback" not in output
     assert "breast.pdf: cannot write output (No space left on device)" in output
     assert list(tmp_path.rglob("*.pdf")) == [] and list(tmp_path.rglob("*.tmp")) == []
+
+
+def test_an_empty_catalog_does_not_stop_list_or_status(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    empty = project / "translations" / "it" / "LC_MESSAGES" / "messages.po"
+    empty.parent.mkdir(parents=True)
+    empty.write_bytes(b"")
+    for command in ("list", "status"):
+        code, output = run_main([command], capsys)
+        assert code == 1 and "Traceback" not in output
+        assert f"{empty}: header X-Review-Status must be one of" in output
+        assert re.search(r"^(  zh-Hans |prostate +zh-Hans )", output, re.M), output  # after "it"
+
+
+def test_init_normalises_the_language_code(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run_main(["i18n", "init", "IT"], capsys)[0] == 0
+    assert run_main(["i18n", "init", "pt-pt"], capsys)[0] == 0
+    folders = sorted(p.name for p in (project / "translations").iterdir() if p.is_dir())
+    assert "it" in folders and "pt_PT" in folders and "IT" not in folders
+
+
+def test_hindi_may_use_joiners_for_shaping(
+    project: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # ZERO WIDTH JOINER after a virama asks for the half form: Devanagari needs it (TRANSLATING.md).
+    edit_po(po_path("hi"), "References", msgstr="संदर्\u200dभ")
+    code, output = run_main(["build", "-l", "hi", "breast", "-o", str(tmp_path)], capsys)
+    assert code == 0, output
