@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import struct
 import tomllib
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -9,6 +10,7 @@ from urllib.parse import urlsplit
 from pydantic import ValidationError
 
 from leaflets.errors import LeafletsError
+from leaflets.files import read_small_file
 from leaflets.models import Brand, BrandFile
 
 #: WCAG 2.1 AA for normal text.
@@ -16,6 +18,17 @@ MIN_CONTRAST = 4.5
 #: Body text colour of the stylesheet, shown on the accent background in boxes.
 INK = "#1b1b1b"
 LOGO_TYPES = {".svg", ".png"}
+#: A brand file is a few lines of TOML.
+MAX_BRAND_BYTES = 64 * 1024
+#: A logo prints about 14 mm wide (20 mm in large print): 3000 pixels is far more than enough,
+#: and a bigger file only bloats every PDF (a 100 MB logo made 100 MB leaflets).
+MAX_LOGO_BYTES = 1024 * 1024
+MAX_LOGO_PIXELS = 3000
+#: The QR code prints 22 mm wide. Up to version 5 (37 modules, plus the quiet zone) each module
+#: is over 0.5 mm, which phone cameras read reliably; version 5 at error level M holds 84 bytes.
+QR_SIZE_MM = 22
+MAX_QR_VERSION = 5
+MAX_QR_CHARACTERS = 84
 
 
 class BrandError(LeafletsError):
@@ -63,16 +76,47 @@ def _resolve_logo(folder: Path, logo: str) -> Path:
     return resolved
 
 
+def _check_logo_file(logo: Path) -> None:
+    """A logo small enough to print: it is embedded in every PDF as it is."""
+    try:
+        data = read_small_file(logo, MAX_LOGO_BYTES)
+    except OSError as exc:
+        raise ValueError(f"cannot read {logo.name} ({exc.strerror})") from None
+    except ValueError as exc:
+        raise ValueError(f"{logo.name} is {exc}; make the file smaller") from None
+    if logo.suffix.lower() == ".png":
+        if data[:8] != b"\x89PNG\r\n\x1a\n" or data[12:16] != b"IHDR":
+            raise ValueError(f"{logo.name} is not a PNG image")
+        width, height = struct.unpack(">II", data[16:24])
+        if max(width, height) > MAX_LOGO_PIXELS:
+            raise ValueError(
+                f"{logo.name} is {width} x {height} pixels; at most {MAX_LOGO_PIXELS} x "
+                f"{MAX_LOGO_PIXELS}: scale it down"
+            )
+
+
+def _check_qr_url(url: str) -> None:
+    import segno  # only for a brand with a QR code
+
+    if int(segno.make(url, error="m", micro=False).version) > MAX_QR_VERSION:
+        raise ValueError(
+            f"{len(url)} characters is more than a {QR_SIZE_MM} mm QR code prints legibly "
+            f"(at most {MAX_QR_CHARACTERS}); use a shorter address"
+        )
+
+
 def load_brand(path: Path) -> Brand:
     """Read and validate a brand.toml; every problem names the file and the key."""
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        raw = tomllib.loads(read_small_file(path, MAX_BRAND_BYTES).decode("utf-8"))
     except OSError as exc:
         raise BrandError(f"{path}: cannot read brand file ({exc.strerror})") from None
     except UnicodeDecodeError:
         raise BrandError(f"{path}: not valid UTF-8; save it as UTF-8") from None
     except tomllib.TOMLDecodeError as exc:
         raise BrandError(f"{path}: TOML syntax error: {exc}") from None
+    except ValueError as exc:  # not a regular file, or too large
+        raise BrandError(f"{path}: {exc}; a brand file is a small TOML file") from None
     try:
         data = BrandFile.model_validate(raw)
     except ValidationError as exc:
@@ -83,7 +127,7 @@ def load_brand(path: Path) -> Brand:
             text = {
                 "extra_forbidden": "unknown key; see the README for the keys a brand file holds",
                 "missing": "required key is missing",
-            }.get(kind, str(err["msg"]))
+            }.get(kind, str(err["msg"]).removeprefix("Value error, "))
             problems.append(f"{path}: {key}: {text}")
         raise BrandError("\n".join(problems)) from None
     problems = [f"{path}: {p}" for p in check_contrast(data)]
@@ -91,8 +135,14 @@ def load_brand(path: Path) -> Brand:
     if data.logo:
         try:
             logo_file = _resolve_logo(path.parent, data.logo)
+            _check_logo_file(logo_file)
         except ValueError as exc:
             problems.append(f"{path}: logo: {exc}")
+    if data.qr_url:
+        try:
+            _check_qr_url(data.qr_url)
+        except ValueError as exc:
+            problems.append(f"{path}: qr_url: {exc}")
     if problems:
         raise BrandError("\n".join(problems))
     return Brand(

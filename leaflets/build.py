@@ -27,6 +27,7 @@ from leaflets.i18n import (
 )
 from leaflets.models import DEFAULT_BRAND, Brand, Topic
 from leaflets.pdf import PrintStyle, write_pdf
+from leaflets.pofiles import compile_translations
 
 #: How many untranslated strings an error lists before summarising the rest.
 MAX_LISTED = 12
@@ -196,10 +197,12 @@ def prepare(job: Job, allow_incomplete: bool = False) -> Prepared:
     gaps = find_gaps(catalog, leaflet_messages(job.topic))
     if gaps and not allow_incomplete:
         raise CatalogError(_describe_gaps(job, gaps))
+    # Compiled from the very catalog just checked: a .mo file in the tree is never read.
+    translations = compile_translations(catalog, po_path(job.lang))
     return Prepared(
         job,
         topic,
-        translations_for(job.lang),
+        translations,
         draft=bool(gaps),
         unreviewed=review is None,
         approval=approval,

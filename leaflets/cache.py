@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import functools
@@ -13,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from leaflets import __version__
 from leaflets.content import load_topic, topic_path
-from leaflets.files import replace_file
+from leaflets.files import read_small_file, replace_file
 from leaflets.i18n import SOURCE_LANGUAGE, po_path
 from leaflets.paths import PACKAGE_DIR, TEMPLATES_DIR
 
@@ -24,8 +25,16 @@ if TYPE_CHECKING:
 CACHE_DIR = ".leaflets-cache"
 
 
+#: Larger than any topic, catalog or logo that loading accepts.
+_MAX_INPUT_BYTES = 16 * 1024 * 1024
+
+
 def _file_hash(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+    """A hash of an input file; a file that cannot be read is left for loading to report."""
+    try:
+        return hashlib.sha256(read_small_file(path, _MAX_INPUT_BYTES)).hexdigest()
+    except (OSError, ValueError) as exc:
+        return f"unreadable: {exc}"
 
 
 @functools.cache
@@ -106,8 +115,13 @@ def recall(out_dir: Path, name: str, key: str) -> float | None:
 
 
 def remember(out_dir: Path, name: str, key: str, value: float) -> None:
-    """Remember a number under a key (atomically)."""
-    _write_json(out_dir / CACHE_DIR / f"{name}.json", {"key": key, "value": value})
+    """Remember a number under a key (atomically), if the folder can be written.
+
+    Only a shortcut for the next run: an output folder that cannot be written is reported
+    when a PDF is written, or not at all when every PDF is up to date.
+    """
+    with contextlib.suppress(OSError):
+        _write_json(out_dir / CACHE_DIR / f"{name}.json", {"key": key, "value": value})
 
 
 def _write_json(path: Path, data: dict[str, object]) -> None:

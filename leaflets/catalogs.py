@@ -16,16 +16,15 @@ from leaflets import __version__
 from leaflets.errors import CatalogError, UsageError
 from leaflets.files import replace_file
 from leaflets.i18n import (
-    LeafletCatalog,
     available_languages,
     compile_catalog,
     leaflet_messages,
     load_po,
     po_path,
     provenance,
-    read_catalog,
     template_path,
 )
+from leaflets.pofiles import LeafletCatalog, read_catalog
 
 #: Babel 2.18's rule for Arabic swaps the "many" and "other" forms; this is CLDR's.
 PLURAL_FORMS = {
@@ -83,16 +82,21 @@ def _serialise(catalog: LeafletCatalog) -> bytes:
 
 def init(code: str, translated_by: str) -> Path:
     """Create a catalog for a new language from the template, with its provenance header."""
-    lang = code.replace("-", "_")
+    parts = code.strip().replace("-", "_").split("_")
+    # One spelling per language, whatever the case typed: ES -> es, pt-br -> pt_BR.
+    parts = [parts[0].lower()] + [p.title() if len(p) == 4 else p.upper() for p in parts[1:]]
     try:
-        locale = Locale.parse(lang)
+        locale = Locale.parse("_".join(parts))
     except (ValueError, UnknownLocaleError):
         raise UsageError(
             f"{code!r} is not a language Babel knows (CLDR); try e.g. fr or pt_BR"
         ) from None
+    lang = str(locale)
+    existing = [name for name in available_languages() if name.lower() == lang.lower()]
+    if existing or po_path(lang).exists():
+        lang = existing[0] if existing else lang
+        raise CatalogError(f"{po_path(lang)}: already exists; use `leaflets i18n update {lang}`")
     path = po_path(lang)
-    if path.exists():
-        raise CatalogError(f"{path}: already exists; use `leaflets i18n update {lang}`")
     catalog = read_catalog(template_path(), lang)
     catalog.locale = locale
     catalog.fuzzy = False
@@ -145,10 +149,12 @@ def update(lang: str, fuzzy_matching: bool = False) -> tuple[int, int]:
 
 
 def compile_all(langs: list[str]) -> dict[str, int]:
-    """Compile .mo files (never with fuzzy entries); return how many fuzzy entries each skipped."""
+    """Compile each catalog in memory, as a build does; return how many fuzzy entries it left out.
+
+    Nothing is written: builds never read a .mo file, so none is needed.
+    """
     skipped = {}
     for lang in langs:
-        po_path(lang).with_suffix(".mo").unlink(missing_ok=True)
         compile_catalog(lang)
         skipped[lang] = sum(1 for m in load_po(lang) if m.id and m.fuzzy)
     return skipped

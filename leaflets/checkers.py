@@ -1,7 +1,8 @@
-"""Translation checks, registered as Babel checkers (entry point ``babel.checkers``).
+"""Translation checks: what the English carries, the translation must carry too.
 
-Babel runs them, with its own placeholder and plural checks, for every message in
-``Catalog.check()``: what the English carries, the translation must carry too.
+``problems()`` runs them, with Babel's own placeholder and plural checks, for every message a
+build or ``leaflets check`` looks at. They are also registered as Babel checkers (entry point
+``babel.checkers``), so ``Catalog.check()`` and pybabel run them as well.
 """
 
 from __future__ import annotations
@@ -9,15 +10,20 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterator
+from pathlib import Path
 
+from babel.core import get_global, parse_locale
 from babel.messages.catalog import Catalog, Message, TranslationError
 
-from leaflets.models import CITATION_RE, cited_keys
+from leaflets.models import CITATION_RE, INVISIBLE_CATEGORIES, cited_keys
 
 _URL = re.compile(r"https?://[^\s<>\"'\])]+")
 _TAG = re.compile(r"<[^>]*>")
 _PLACEHOLDER = re.compile(r"%\(\w+\)s")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+_LINE_BREAK = re.compile(r"[\r\n\u2028\u2029\x85\x0b\x0c]")
+#: Templates whose strings become a one-line header (a line break there would break the mail).
+ONE_LINE_TEMPLATES = ("subject.txt.j2",)
 
 
 def _pairs(message: Message) -> Iterator[tuple[str, str]]:
@@ -45,11 +51,17 @@ def citations(catalog: Catalog | None, message: Message) -> None:
 
 
 def numbers(catalog: Catalog | None, message: Message) -> None:
-    """The translation has the same numbers as the English (in any digits)."""
+    """The translation shows the same numbers as the English (in any digits).
+
+    Compared on what is displayed: invisible characters are dropped first, so "5<ZWSP>0" is
+    the 50 a reader sees. (Bidi controls that could reorder digits are refused by
+    ``invisible``.)
+    """
     for english, translation in _pairs(message):
 
         def found(text: str) -> list[str]:
-            plain = _PLACEHOLDER.sub("", CITATION_RE.sub("", _ascii_digits(text)))
+            shown = "".join(c for c in text if unicodedata.category(c) != "Cf")
+            plain = _PLACEHOLDER.sub("", CITATION_RE.sub("", _ascii_digits(shown)))
             return sorted(n.replace(",", ".") for n in _NUMBER.findall(plain))
 
         if found(english) != found(translation):
@@ -94,3 +106,110 @@ def length(catalog: Catalog | None, message: Message) -> None:
             raise TranslationError(
                 f"translation has {len(translation)} characters, more than {limit} allowed"
             )
+
+
+def one_line(catalog: Catalog | None, message: Message) -> None:
+    """The mail subject's translation has no line break (a header is one line)."""
+    from leaflets.i18n import interface_messages  # here: i18n may import this module
+
+    one_line_ids = {
+        m.msgid for m in interface_messages("mail") if Path(m.source).name in ONE_LINE_TEMPLATES
+    }
+    for english, translation in _pairs(message):
+        if english in one_line_ids and _LINE_BREAK.search(translation):
+            raise TranslationError("the mail subject must be one line; remove the line break")
+
+
+#: Bidi embedding, override and isolate controls and the implicit marks: they can make "50"
+#: display as "05" while the stored text still says 50.
+BIDI_CONTROLS = frozenset(
+    "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c"
+)
+#: Scripts whose shaping needs ZERO WIDTH JOINER and NON-JOINER inside words (for example the
+#: Hindi half forms and Persian or Arabic joining control); TRANSLATING.md documents this.
+JOINER_SCRIPTS = frozenset(
+    {"Arab", "Deva", "Beng", "Guru", "Gujr", "Orya", "Taml", "Telu", "Knda", "Mlym", "Sinh"}
+)
+JOINERS = frozenset("\u200c\u200d")
+
+
+def _script(catalog: Catalog | None) -> str | None:
+    locale = catalog.locale if catalog is not None else None
+    if locale is None:
+        return None
+    if locale.script:
+        return str(locale.script)
+    likely = get_global("likely_subtags").get(locale.language, locale.language)
+    return parse_locale(likely)[2]
+
+
+def _invisible(text: str, allowed: frozenset[str]) -> list[str]:
+    return [c for c in text if unicodedata.category(c) in INVISIBLE_CATEGORIES and c not in allowed]
+
+
+def invisible(catalog: Catalog | None, message: Message) -> None:
+    """No invisible or bidi control characters beyond the English's own, in the same order.
+
+    A language whose script needs ZWJ/ZWNJ for shaping may use those two (JOINER_SCRIPTS).
+    """
+    allowed = JOINERS if _script(catalog) in JOINER_SCRIPTS else frozenset()
+    for english, translation in _pairs(message):
+        found, expected = _invisible(translation, allowed), _invisible(english, allowed)
+        if found == expected:
+            continue
+        extra = [c for c in found if c not in expected]
+        if not extra:
+            raise TranslationError(
+                "invisible characters differ from the English; copy them from the English"
+            )
+        kind = "bidi control" if extra[0] in BIDI_CONTROLS else "invisible character"
+        name = unicodedata.name(extra[0], "control character")
+        raise TranslationError(
+            f"{kind} U+{ord(extra[0]):04X} {name} is not in the English; it can change what "
+            "is displayed: delete it"
+        )
+
+
+def template_format(catalog: Catalog | None, message: Message) -> None:
+    """A template string is %-formatted when rendered: only the English's placeholders, %% for %.
+
+    Not registered as a Babel checker: it applies only to the templates' strings (a topic's
+    text is never formatted, so "50%" is fine there).
+    """
+    for english, translation in _pairs(message):
+        names = {name: 0 for name in re.findall(r"%\((\w+)\)", english)}
+        try:
+            english % names
+        except (KeyError, ValueError, TypeError):
+            continue  # not a format string; nothing to compare with
+        try:
+            translation % names
+        except KeyError as exc:
+            raise TranslationError(
+                f"placeholder %({exc.args[0]})s is not in the English; use only "
+                f"{', '.join(f'%({n})s' for n in names) or 'none'}"
+            ) from None
+        except (ValueError, TypeError):
+            raise TranslationError(
+                "a % sign that is not a placeholder; write %% for a percent sign"
+            ) from None
+
+
+#: leaflets' checks. They are run explicitly (see ``problems``), so they apply even where the
+#: ``babel.checkers`` entry points are not installed.
+CHECKERS = (citations, length, markup, numbers, placeholders, urls, one_line, invisible)
+
+
+def problems(catalog: Catalog | None, message: Message, template: bool = False) -> list[str]:
+    """What is wrong with a translation; ``template`` for a string of the Jinja templates."""
+    # Imported here: importing Babel's checkers loads the entry points, this module among them.
+    from babel.messages.checkers import num_plurals, python_format
+
+    checks = (num_plurals, python_format, *CHECKERS, *((template_format,) if template else ()))
+    found = []
+    for check in checks:
+        try:
+            check(catalog, message)
+        except TranslationError as exc:
+            found.append(str(exc))
+    return list(dict.fromkeys(found))

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from leaflets.checkers import problems
 from leaflets.content import available_topics, load_topic, topic_path
 from leaflets.errors import LeafletsError
 from leaflets.glossary import glossary_mismatches, glossary_path, load_glossary
@@ -21,6 +22,7 @@ from leaflets.i18n import (
     load_po,
     po_path,
     provenance,
+    template_msgids,
     template_path,
     translations_for,
 )
@@ -113,7 +115,7 @@ def check_catalog(lang: str) -> Iterator[Finding]:
         elif entry.fuzzy:
             yield Finding(path, line, "error", f"fuzzy (English changed; confirm it): {short}")
         else:
-            for error in entry.check(catalog):
+            for error in problems(catalog, entry, template=str(entry.id) in template_msgids()):
                 yield Finding(path, line, "error", f"{error}: {short}")
     needed = {m.msgid: m for name in _loadable_topics() for m in leaflet_messages(name)}
     for msgid, needed_by in needed.items():
@@ -281,6 +283,26 @@ def check_approvals(brand: Brand, today: dt.date, warning_days: float) -> Iterat
             yield Finding(str(path), 0, "warning", f"{label}: none recorded")
         elif found.expires and (found.expires - today).days <= warning_days:
             yield Finding(str(path), line, "warning", f"{label} expires on {found.expires}")
+    yield from _stray_records(path)
+
+
+def _stray_records(path: Path) -> Iterator[Finding]:
+    """Records naming a topic or language that does not exist: they can never apply."""
+    from leaflets.approvals.records import read_approvals, record_line
+
+    approvals, _ = read_approvals(path)
+    topics = set(available_topics())
+    langs = {lang.replace("_", "-") for lang in available_languages()}
+    for record in [*approvals.content, *approvals.translation]:
+        lang = getattr(record, "lang", SOURCE_LANGUAGE)
+        if record.topic not in topics or lang not in langs:
+            name = record.topic if record.topic not in topics else lang
+            yield Finding(
+                str(path),
+                record_line(path, record),
+                "warning",
+                f"this record names {name!r}, which does not exist; it applies to nothing",
+            )
 
 
 def run_checks(today: dt.date | None = None, brand: Brand | None = None) -> list[Finding]:

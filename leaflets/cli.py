@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import os
 import sys
@@ -16,10 +15,10 @@ from leaflets import __version__
 from leaflets.approvals.records import ApprovalError
 from leaflets.batch import TIME_LIMIT, Outcome, Settings, parse_shard, run_batch, shard
 from leaflets.build import Job, Variant, default_languages
-from leaflets.cli_approvals import approve, record_version
+from leaflets.cli_approvals import approve, record_version, review_sheet
 from leaflets.cli_translate import check, i18n, status
 from leaflets.content import available_topics, load_topic
-from leaflets.errors import UsageError
+from leaflets.errors import LeafletsError, UsageError
 from leaflets.i18n import (
     available_languages,
     bcp47,
@@ -28,6 +27,7 @@ from leaflets.i18n import (
     parse_language,
     provenance,
 )
+from leaflets.mail import DEADLINE
 from leaflets.models import DEFAULT_BRAND, Brand
 
 #: Options that build and mail share.
@@ -46,6 +46,17 @@ BRAND_OPTION = click.option(
     type=click.Path(dir_okay=False, path_type=Path),
     default=None,
     help="A clinic's brand.toml (default: the built-in example brand).",
+)
+
+
+PAPER_OPTION = click.option(
+    "--paper",
+    type=click.Choice(["a4", "letter"], case_sensitive=False),
+    default=None,
+    help="Paper size (default: the brand's, else A4).",
+)
+LARGE_PRINT_OPTION = click.option(
+    "--large-print", is_flag=True, help="16 pt body text, nothing under 14 pt."
 )
 
 
@@ -89,13 +100,8 @@ def cli(debug: bool) -> None:
     help="Build leaflets with untranslated strings anyway, marked DRAFT on every page.",
 )
 @BRAND_OPTION
-@click.option(
-    "--paper",
-    type=click.Choice(["a4", "letter"], case_sensitive=False),
-    default=None,
-    help="Paper size (default: the brand's, else A4).",
-)
-@click.option("--large-print", is_flag=True, help="16 pt body text, nothing under 14 pt.")
+@PAPER_OPTION
+@LARGE_PRINT_OPTION
 @click.option(
     "-j",
     "--jobs",
@@ -222,13 +228,19 @@ def list_() -> None:
     for name in names:
         click.echo(f"  {name:<12} {load_topic(name).title}")
     click.echo("Languages:")
+    problems = []
     for lang in available_languages():
-        origin = provenance(lang)
+        try:
+            origin = provenance(lang)
+            share = f"{completeness(lang, names):>4.0%}"
+        except LeafletsError as exc:  # one broken catalog must not hide the languages after it
+            problems.append(exc.message)
+            click.echo(f"  {bcp47(lang):<8} {native_name(lang):<20}    -  catalog has errors")
+            continue
         status = origin.status if not origin.reviewed else f"reviewed by {origin.reviewed_by}"
-        click.echo(
-            f"  {bcp47(lang):<8} {native_name(lang):<20} "
-            f"{completeness(lang, names):>4.0%}  {status}"
-        )
+        click.echo(f"  {bcp47(lang):<8} {native_name(lang):<20} {share}  {status}")
+    if problems:
+        raise LeafletsError("\n".join(problems))
 
 
 @cli.command()
@@ -243,18 +255,27 @@ def list_() -> None:
     help="CSV with columns email,lang,topics and optional follow_up,name.",
 )
 @BRAND_OPTION
+@PAPER_OPTION
+@LARGE_PRINT_OPTION
 @click.option(
     "--outbox",
     type=click.Path(file_okay=False, path_type=Path),
-    help="Write .eml files here instead of sending.",
+    help="Write .eml files here instead of sending (logged apart from e-mailed rows).",
 )
 @click.option(
     "--log",
-    "log_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path("output/mail-log"),
+    "log_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="The batch's send log (default: beside the CSV, NAME.send-log.jsonl).",
+)
+@click.option(
+    "--deadline",
+    type=click.IntRange(min=1),
+    default=DEADLINE,
     show_default=True,
-    help="Where batch send logs go.",
+    metavar="SECONDS",
+    help="Give up on a message the server has not accepted within this time.",
 )
 @OUTPUT_OPTION
 @click.option(
@@ -270,73 +291,39 @@ def mail(
     follow_up: str | None,
     batch: Path | None,
     brand_file: Path | None,
+    paper: str | None,
+    large_print: bool,
     outbox: Path | None,
-    log_dir: Path,
+    log_path: Path | None,
+    deadline: int,
     out_dir: Path,
     allow_unapproved: bool,
 ) -> None:
-    """E-mail leaflets to a patient (--to) or to every row of a CSV file (--batch)."""
-    from leaflets import mail as m
-    from leaflets import mail_batch
+    """E-mail leaflets to a patient (--to) or to every row of a CSV file (--batch).
+
+    The SMTP server comes from LEAFLETS_SMTP_HOST, _PORT, _SECURITY, _USER, _PASSWORD and
+    _CAFILE, the sender from LEAFLETS_MAIL_FROM (see README). Every row and leaflet is checked
+    before the first message goes out. A batch's send log keeps e-mailed rows and rows written
+    to each outbox apart: a rerun skips only what went to the same place.
+    """
+    from leaflets.mail.addresses import make_recipient
+    from leaflets.mail.batch import Row, read_batch
+    from leaflets.mail.run import MailRun, run_mail
+    from leaflets.mail.sendlog import default_log_path
 
     if batch and (to or topics):
         raise UsageError("give either --batch or --to with topics, not both")
     if batch:
-        rows = mail_batch.read_batch(batch)
-        log: mail_batch.SendLog | None = mail_batch.SendLog(log_dir, batch)
+        rows = read_batch(batch)
+        log_path = log_path or default_log_path(batch)
     elif to and lang and topics:
-        rows = [(0, m.make_recipient(to, lang, list(topics), follow_up, name))]
-        log = None
+        rows = [Row(0, make_recipient(to, lang, list(topics), follow_up, name))]
+        log_path = None
     else:
         raise UsageError("give --to ADDRESS --lang LANG and at least one TOPIC, or --batch FILE")
-    brand = _brand(brand_file)
-    settings = None if outbox else m.SmtpSettings.from_env()
-    sender = settings.sender if settings else os.environ.get("LEAFLETS_MAIL_FROM") or brand.email
-    if not sender:
-        raise m.MailError(
-            "set LEAFLETS_MAIL_FROM (or an email in the brand file) for the From line"
-        )
-    pending = list(mail_batch.iter_pending(rows, log)) if log else [(0, rows[0][1], "")]
-    if not allow_unapproved:
-        _refuse_unapproved(brand, [(t, r.lang) for _, r, _ in pending for t in r.topics])
-    if log and len(pending) < len(rows):
-        click.echo(f"{len(rows) - len(pending)} row(s) already sent (log: {log.path})")
-    done = 0
-    with m.Mailer(settings) if settings else contextlib.nullcontext() as mailer:
-        for number, (line, recipient, key) in enumerate(pending, 1):
-            message = m.compose(recipient, brand, sender, m.leaflet_pdfs(recipient, brand, out_dir))
-            who = m.mask(recipient.email)
-            try:
-                if mailer is None:
-                    where = str(m.write_eml(outbox or Path("."), message, number))
-                else:
-                    mailer.send(message)
-                    where = "sent"
-            except m.MailError as exc:
-                if log:
-                    log.write(line=line, key=key, to=who, status="failed", error=exc.message)
-                raise m.MailError(
-                    f"{who}: {exc.message}; {done} sent. Run the same command again to resume."
-                ) from None
-            if log:
-                log.write(
-                    line=line, key=key, to=who, status="sent", message_id=str(message["Message-ID"])
-                )
-            done += 1
-            click.echo(f"{who} ({bcp47(recipient.lang)}, {', '.join(recipient.topics)}): {where}")
-
-
-def _refuse_unapproved(brand: Brand, leaflets: list[tuple[str, str]]) -> None:
-    from leaflets.approvals.overview import approval_gaps
-
-    gaps = approval_gaps(brand, leaflets, dt.date.today())
-    if gaps:
-        raise ApprovalError(
-            f"not approved for patient use at {brand.name}; nothing sent:\n"
-            + "\n".join(gaps)
-            + "\nrecord the approvals (README: Clinical approval), or pass --allow-unapproved "
-            "to send them with the 'not approved' band"
-        )
+    variant = Variant(_brand(brand_file), paper.lower() if paper else None, large_print)
+    run = MailRun(rows, variant, out_dir, outbox, batch, log_path, deadline, allow_unapproved)
+    run_mail(run, click.echo)
 
 
 cli.add_command(i18n)
@@ -344,6 +331,7 @@ cli.add_command(status)
 cli.add_command(check)
 cli.add_command(approve)
 cli.add_command(record_version)
+cli.add_command(review_sheet)
 
 
 def main() -> None:

@@ -87,3 +87,33 @@ def record_version(topics: tuple[str, ...]) -> None:
         loaded = load_topic(name)
         done = "recorded" if record(loaded) else "already recorded"
         click.echo(f"{versions_path()}: {name} {loaded.code} version {loaded.version}: {done}")
+
+
+@click.command(name="review-sheet")
+@click.argument("topic")
+@click.option("--lang", "-l", metavar="LANG", help="A translation review sheet for LANG.")
+@click.option(
+    "--brand",
+    "brand_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The clinic the sheet is for (default: the example brand).",
+)
+@click.option(
+    "--output",
+    "-o",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("review-sheets"),
+    show_default=True,
+    help="Folder for the sheet.",
+)
+def review_sheet(topic: str, lang: str | None, brand_file: Path | None, out_dir: Path) -> None:
+    """Write the PDF a clinician (or with --lang, a translator) checks and signs."""
+    from leaflets.approvals.sheets import write_review_sheet
+
+    name = check_topic(topic)
+    language = parse_language(lang) if lang else SOURCE_LANGUAGE
+    path = write_review_sheet(
+        name, language, load_brand_option(brand_file), out_dir, dt.date.today()
+    )
+    click.echo(str(path))

@@ -12,6 +12,7 @@ from typing import Any
 import click
 
 from leaflets.content import available_topics
+from leaflets.errors import LeafletsError
 from leaflets.i18n import (
     SOURCE_LANGUAGE,
     available_languages,
@@ -67,10 +68,10 @@ def update(langs: tuple[str, ...], fuzzy: bool) -> None:
 @i18n.command(name="compile")
 @click.argument("langs", nargs=-1, metavar="[LANG]...")
 def compile_(langs: tuple[str, ...]) -> None:
-    """Compile .mo files; fuzzy entries are never compiled in."""
+    """Check that catalogs compile, as a build does (in memory: no .mo file is written)."""
     for lang, fuzzy in _catalogs().compile_all(_catalog_languages(langs)).items():
         note = f"  ({fuzzy} fuzzy entries left out)" if fuzzy else ""
-        click.echo(f"{po_path(lang).with_suffix('.mo')}: compiled{note}")
+        click.echo(f"{po_path(lang)}: compiles{note}")
 
 
 def _catalog_languages(codes: tuple[str, ...]) -> list[str]:
@@ -94,7 +95,12 @@ def status(fmt: str, strict: bool, brand_file: Path | None) -> None:
 
     topics = available_topics()
     brand = load_brand_option(brand_file)
-    rows = [*_source_rows(topics), *_catalogs().status(topics)]
+    rows, problems = [*_source_rows(topics)], []
+    for lang in _catalog_languages(()):
+        try:
+            rows += _catalogs().status(topics, [lang])
+        except LeafletsError as exc:  # report it, and still count the other languages
+            problems.append(exc.message)
     states = leaflet_states(brand, [(row.topic, row.lang) for row in rows], dt.date.today())
     if fmt == "json":
         items = []
@@ -123,6 +129,8 @@ def status(fmt: str, strict: bool, brand_file: Path | None) -> None:
                 f"{row.untranslated:>5} {row.percent:>5.1f}%  "
                 f"{state.content.short():<36} {state.translation.short()}"
             )
+    if problems:
+        raise LeafletsError("\n".join(problems))
     if strict and any(row.percent < 100 for row in rows):
         sys.exit(1)
 

@@ -11,6 +11,7 @@ import yaml
 from pydantic import ValidationError
 
 from leaflets.errors import ContentError
+from leaflets.files import read_small_file
 from leaflets.models import CITATION_RE, Topic, cited_keys
 from leaflets.paths import TOPICS_DIR
 from leaflets.variants import variant_problems
@@ -67,19 +68,27 @@ def _parse(data: bytes, source: str) -> tuple[Topic, dict[Path_, int]]:
         raise ContentError(
             f"{source}: not valid UTF-8 (byte {exc.start}); save it as UTF-8"
         ) from None
-    loader = yaml.SafeLoader(text)
+    loader = None
     try:
+        loader = yaml.SafeLoader(text)
         node = loader.get_single_node()
         raw = loader.construct_document(node) if node is not None else None
     except RecursionError:
         raise ContentError(f"{source}: nested too deeply to be a topic file") from None
+    except yaml.reader.ReaderError as exc:  # a NUL byte or another control character
+        line = text[: exc.position].count("\n") + 1
+        code = exc.character if isinstance(exc.character, int) else ord(exc.character)
+        raise ContentError(
+            f"{source}:{line}: the character U+{code:04X} is not allowed in a topic file; delete it"
+        ) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f":{mark.line + 1}" if mark is not None else ""
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         raise ContentError(f"{source}{where}: YAML syntax error: {problem}") from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     if node is None or not isinstance(raw, dict):
         raise ContentError(f"{source}:1: a topic file must be a mapping of keys (id, title, ...)")
 
@@ -163,9 +172,11 @@ def load_topic(name: str) -> Topic:
     """Load, validate and cache the packaged topic ``name``."""
     path = topic_path(name)
     try:
-        data = path.read_bytes()
+        data = read_small_file(path, MAX_TOPIC_BYTES)
     except OSError as exc:
         raise ContentError(f"{path}: cannot read topic file ({exc.strerror})") from None
+    except ValueError as exc:
+        raise ContentError(f"{path}: file is {exc}") from None
     topic, lines = _parse(data, str(path))
     if topic.id != name:
         raise ContentError(f"{path}:1: id {topic.id!r} must match the file name {name!r}")

@@ -25,3 +25,7 @@ class RenderError(LeafletsError):
 
 class UsageError(click.UsageError):
     """An unknown topic or language on the command line; exit status 2."""
+
+
+class MailError(LeafletsError):
+    """A mail setting, recipient, batch or send log is wrong, or the server failed."""

@@ -2,28 +2,23 @@
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import functools
 import gettext
-import io
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from babel import Locale, UnknownLocaleError
 from babel.core import get_global, parse_locale
 from babel.messages.catalog import Catalog
 from babel.messages.extract import extract
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import PoFileError, PoFileParser
 
+from leaflets.checkers import problems
 from leaflets.content import extract_topic, load_topic, topic_path
 from leaflets.errors import CatalogError, UsageError
-from leaflets.files import replace_file
 from leaflets.paths import DOMAIN, TEMPLATES_DIR, TRANSLATIONS_DIR
+from leaflets.pofiles import LeafletCatalog, compile_translations, read_catalog
 
 SOURCE_LANGUAGE = "en"
 #: The Jinja2 extraction options; run time uses the same ``trimmed`` policy (design notes).
@@ -93,48 +88,6 @@ def po_path(lang: str) -> Path:
     return TRANSLATIONS_DIR / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
 
 
-class LeafletCatalog(Catalog):
-    """A Babel catalog that keeps the ``X-`` header fields (translation provenance).
-
-    Babel's own Catalog drops header fields it does not know when it reads a PO file, and so
-    would every file it writes back.
-    """
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        self.extra_headers: dict[str, str] = {}
-        super().__init__(*args, **kwargs)
-
-    def _get_mime_headers(self) -> list[tuple[str, str]]:
-        headers: list[tuple[str, str]] = super()._get_mime_headers()
-        # Babel ends its last field (Generated-By) with a newline: keep that field last.
-        last = [h for h in headers if h[0] == "Generated-By"]
-        rest = [h for h in headers if h[0] != "Generated-By"]
-        return [*rest, *self.extra_headers.items(), *last]
-
-    def _set_mime_headers(self, headers: Iterable[tuple[str, str]]) -> None:
-        headers = list(headers)
-        for name, value in headers:
-            if name.lower().startswith("x-"):
-                self.extra_headers[name] = value.strip()
-        super()._set_mime_headers(headers)
-
-    mime_headers = property(_get_mime_headers, _set_mime_headers)
-
-
-#: A catalog of two leaflets is about 100 KB; anything this large is a mistake.
-MAX_CATALOG_BYTES = 5 * 1024 * 1024
-
-
-def read_catalog(path: Path, lang: str | None = None) -> LeafletCatalog:
-    """Parse a PO or POT file with Babel's parser into a LeafletCatalog."""
-    if path.stat().st_size > MAX_CATALOG_BYTES:
-        raise CatalogError(f"{path}: larger than {MAX_CATALOG_BYTES // 2**20} MB; not a catalog")
-    catalog = LeafletCatalog(locale=lang)
-    with path.open("rb") as fh:
-        PoFileParser(catalog, ignore_obsolete=False, abort_invalid=True).parse(fh)
-    return catalog
-
-
 def load_po(lang: str) -> LeafletCatalog:
     """Read a language's PO catalog; a missing or broken file is a CatalogError."""
     path = po_path(lang)
@@ -142,13 +95,8 @@ def load_po(lang: str) -> LeafletCatalog:
         return read_catalog(path, lang)
     except FileNotFoundError:
         raise CatalogError(
-            f"{path}: no catalog for {lang!r}; create it with 'pybabel init' (see README)"
+            f"{path}: no catalog for {lang!r}; create it with `leaflets i18n init` (see README)"
         ) from None
-    except PoFileError as exc:
-        problem = re.sub(r" on \d+$", "", str(exc))
-        raise CatalogError(f"{path}:{exc.lineno + 1}: {problem}: {exc.line.strip()!r}") from None
-    except (UnicodeDecodeError, ValueError) as exc:
-        raise CatalogError(f"{path}: cannot read catalog: {exc}") from None
 
 
 REVIEW_STATUSES = ("unreviewed", "reviewed")
@@ -203,27 +151,9 @@ def _is_iso_date(text: str) -> bool:
     return True
 
 
-def _compile(lang: str) -> bytes:
-    """Compile the PO catalog to MO bytes; fuzzy entries are left out, never used."""
-    buffer = io.BytesIO()
-    write_mo(buffer, load_po(lang), use_fuzzy=False)
-    return buffer.getvalue()
-
-
 def compile_catalog(lang: str) -> gettext.GNUTranslations:
-    """Return the language's translations, recompiling the .mo when missing or outdated."""
-    po = po_path(lang)
-    mo = po.with_suffix(".mo")
-    if not po.is_file():
-        raise CatalogError(f"{po}: no catalog for {lang!r}; see 'How to add a translation'")
-    if mo.is_file() and mo.stat().st_mtime >= po.stat().st_mtime:
-        data = mo.read_bytes()
-    else:
-        data = _compile(lang)
-        # A read-only install still works: the catalog is then used from memory.
-        with contextlib.suppress(OSError):
-            replace_file(mo, data)
-    return gettext.GNUTranslations(io.BytesIO(data))
+    """The language's translations, compiled in memory from its PO file (never from a .mo)."""
+    return compile_translations(load_po(lang), po_path(lang))
 
 
 def translations_for(lang: str) -> gettext.NullTranslations:
@@ -250,6 +180,13 @@ def interface_messages(folder: str = "") -> tuple[Message, ...]:
                 msgid = msg[0] if isinstance(msg, tuple) else msg
                 found.append(Message(msgid, str(template), line))
     return tuple(found)
+
+
+@functools.cache
+def template_msgids() -> frozenset[str]:
+    """The strings of every template, leaflet and mail: they are %-formatted when rendered."""
+    folders = {str(p.parent.relative_to(TEMPLATES_DIR)) for p in TEMPLATES_DIR.rglob("*.j2")}
+    return frozenset(m.msgid for folder in folders for m in interface_messages(folder))
 
 
 @functools.cache
@@ -293,8 +230,8 @@ def find_gaps(catalog: Catalog, messages: Iterable[Message]) -> list[Gap]:
             gaps.append(Gap(message, "untranslated", line))
         elif entry.fuzzy:
             gaps.append(Gap(message, "fuzzy", line))
-        elif errors := entry.check(catalog):
-            gaps.append(Gap(message, "; ".join(str(e) for e in errors), line))
+        elif errors := problems(catalog, entry, template=message.msgid in template_msgids()):
+            gaps.append(Gap(message, "; ".join(errors), line))
     return gaps
 
 

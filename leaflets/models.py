@@ -4,17 +4,42 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    model_validator,
+)
 
+#: Characters that are invisible or change layout: formatting (Cf: bidi controls, U+200B,
+#: U+2060, soft hyphen, U+FEFF), controls (Cc), line and paragraph separators, private use.
+INVISIBLE_CATEGORIES = frozenset({"Cf", "Cc", "Zl", "Zp", "Co"})
+
+
+def _visible(text: str) -> str:
+    """Refuse characters that change what is displayed without being seen ("50" shown as "05")."""
+    for char in text:
+        if char not in "\n\t" and unicodedata.category(char) in INVISIBLE_CATEGORIES:
+            name = unicodedata.name(char, "control character")
+            raise ValueError(
+                f"contains the invisible character U+{ord(char):04X} {name}; delete it"
+            )
+    return text
+
+
+Visible = AfterValidator(_visible)
 KEY_PATTERN = r"^[a-z][a-z0-9_-]*$"
 Key = Annotated[str, StringConstraints(pattern=KEY_PATTERN, max_length=64)]
 # Generous but bounded: a paragraph longer than this is a mistake, not prose.
-Text = Annotated[str, StringConstraints(min_length=1, max_length=2000)]
-Url = Annotated[str, StringConstraints(pattern=r"^https://[^\s<>\"']+$", max_length=500)]
+Text = Annotated[str, StringConstraints(min_length=1, max_length=2000), Visible]
+Url = Annotated[str, StringConstraints(pattern=r"^https://[^\s<>\"']+$", max_length=500), Visible]
 
 #: A citation such as ``[@sickles1986]`` or ``[@bell2023; @macmillan]``.
 CITATION_RE = re.compile(r"\[@([a-z][a-z0-9_-]*(?:\s*;\s*@[a-z][a-z0-9_-]*)*)\]")
@@ -221,7 +246,7 @@ class Topic(Strict):
 HexColor = Annotated[str, StringConstraints(pattern=r"^#[0-9a-fA-F]{6}$")]
 #: One line of brand text: no line breaks or control characters.
 Line = Annotated[
-    str, StringConstraints(min_length=1, max_length=200, pattern=r"^[^\x00-\x1f\x7f]+$")
+    str, StringConstraints(min_length=1, max_length=200, pattern=r"^[^\x00-\x1f\x7f]+$"), Visible
 ]
 
 

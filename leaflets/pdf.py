@@ -227,10 +227,10 @@ PAPER_SIZES = {"a4": "A4", "letter": "letter"}
 
 
 @functools.cache
-def _stylesheets(lang: str, style: PrintStyle) -> tuple[Any, ...]:
+def _stylesheets(lang: str, style: PrintStyle, stylesheet: str = "leaflet.css") -> tuple[Any, ...]:
     """The compiled stylesheets for a language and style, built once per process and reused."""
     sheets = [
-        _file_stylesheet("leaflet.css"),
+        _file_stylesheet(stylesheet),
         _compile_css(string=language_css(lang)),
         _compile_css(string=style_css(style)),
     ]
@@ -293,16 +293,18 @@ def write_pdf(
     label: str,
     style: PrintStyle,
     extra_files: tuple[Path, ...] = (),
+    stylesheet: str = "leaflet.css",
 ) -> bytes:
     """Render ``html`` to tagged PDF/UA-1 bytes; refuse blocked URLs and missing glyphs.
 
-    ``label`` names the leaflet (topic and language) in any error.
+    ``label`` names the leaflet (topic and language) in any error; ``stylesheet`` is the
+    main stylesheet under templates/ (review sheets have their own).
     """
     missing = missing_glyphs(_visible_text(html), lang)
     if missing:
         raise RenderError(f"{label}: the fonts for {lang!r} have no glyph for {_codes(missing)}")
     wp = _lazy_weasyprint()
-    sheets = _stylesheets(lang, style)
+    sheets = _stylesheets(lang, style, stylesheet)
     fetcher = new_fetcher(extra_files)
     with _captured_warnings() as captured:
         document = wp.HTML(string=html, base_url=TEMPLATES_DIR.as_uri() + "/", url_fetcher=fetcher)

@@ -5,16 +5,20 @@ from __future__ import annotations
 import io
 import json
 import shutil
+import ssl
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import trustme
+from aiosmtpd.controller import Controller
 from babel.messages.pofile import write_po
 from click.testing import CliRunner
 from pypdf import PdfReader
 
 from leaflets import content, i18n
 from leaflets.cli import cli
+from mail_server import Inbox, free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 #: A synthetic topic (tests/data) with a results table per scale, emergency signs and related
@@ -129,3 +133,41 @@ def topics_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path
     yield folder
     content.load_topic.cache_clear()
     i18n.topic_messages.cache_clear()
+
+
+@pytest.fixture
+def inbox(monkeypatch: pytest.MonkeyPatch) -> Iterator[Inbox]:
+    """A plain SMTP server on loopback (LEAFLETS_SMTP_SECURITY=none)."""
+    handler = Inbox()
+    port = free_port()
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    controller.start()
+    monkeypatch.setenv("LEAFLETS_SMTP_HOST", "127.0.0.1")
+    monkeypatch.setenv("LEAFLETS_SMTP_PORT", str(port))
+    monkeypatch.setenv("LEAFLETS_SMTP_SECURITY", "none")
+    monkeypatch.setenv("LEAFLETS_MAIL_FROM", "leaflets@clinic.example")
+    yield handler
+    controller.stop()
+
+
+@pytest.fixture
+def tls_inbox(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Inbox]:
+    """An SMTP server that requires STARTTLS, with a certificate from a test CA."""
+    ca = trustme.CA()
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("127.0.0.1").configure_cert(context)
+    cafile = tmp_path / "ca.pem"
+    ca.cert_pem.write_to_path(str(cafile))
+    handler = Inbox()
+    port = free_port()
+    controller = Controller(
+        handler, hostname="127.0.0.1", port=port, tls_context=context, require_starttls=True
+    )
+    controller.start()
+    monkeypatch.setenv("LEAFLETS_SMTP_HOST", "127.0.0.1")
+    monkeypatch.setenv("LEAFLETS_SMTP_PORT", str(port))
+    monkeypatch.setenv("LEAFLETS_SMTP_SECURITY", "starttls")
+    monkeypatch.setenv("LEAFLETS_SMTP_CAFILE", str(cafile))
+    monkeypatch.setenv("LEAFLETS_MAIL_FROM", "leaflets@clinic.example")
+    yield handler
+    controller.stop()

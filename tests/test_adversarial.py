@@ -6,9 +6,11 @@ from __future__ import annotations
 import errno
 import os
 import re
+import struct
 import sys
+import zlib
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
@@ -27,6 +29,7 @@ class Case:
     make: Callable[[Path], list[str]]  # edits the scratch project; returns extra CLI args
     expect: str  # a regex the error must match
     code: int = 1
+    env: dict[str, str] = field(default_factory=dict)  # over MAIL_ENV, for mail commands
 
 
 def _replace(path: Path, old: str, new: str) -> None:
@@ -119,6 +122,141 @@ def huge_topic(project: Path) -> list[str]:
     return ["build", "-l", "en", "breast", "--time-limit", "1", "-j", "1"]
 
 
+#: Mail settings for the mail cases: a loopback port where nobody listens, so a case that
+#: wrongly got as far as connecting fails with "cannot connect" instead of its own message.
+MAIL_ENV = {
+    "LEAFLETS_SMTP_HOST": "127.0.0.1",
+    "LEAFLETS_SMTP_PORT": "9",
+    "LEAFLETS_SMTP_SECURITY": "none",
+    "LEAFLETS_MAIL_FROM": "leaflets@clinic.example",
+}
+LATER = "2099-05-21"
+CSV_HEADER = "email,lang,topics,follow_up,name\n"
+
+
+def mail_to(*extra: str, address: str = "a@example.org") -> Callable[[Path], list[str]]:
+    def make(project: Path) -> list[str]:
+        return ["mail", "--allow-unapproved", "--to", address, "-l", "es", *extra, "breast"]
+
+    return make
+
+
+def batch_file(
+    data: bytes | None, log: str | None = None, log_size: int = 0
+) -> Callable[[Path], list[str]]:
+    """A batch CSV (a device when ``data`` is None); ``log`` makes a folder where its log goes,
+    or with ``log_size`` a (sparse) log file of that size."""
+
+    def make(project: Path) -> list[str]:
+        path = project / "patients.csv"
+        if data is None:
+            path.symlink_to("/dev/null")
+        else:
+            path.write_bytes(data)
+        if log and log_size:
+            with (project / log).open("wb") as fh:
+                fh.truncate(log_size)
+        elif log:
+            (project / log).mkdir()
+        return ["mail", "--allow-unapproved", "--batch", str(path)]
+
+    return make
+
+
+def subject_line_break(command: str) -> Callable[[Path], list[str]]:
+    def make(project: Path) -> list[str]:
+        msgid = "Your information leaflets from %(clinic)s"
+        edit_po(po_path("es"), msgid, msgstr="Sus folletos\nBcc: x@example.net %(clinic)s")
+        mail = ["mail", "--allow-unapproved", "--to", "a@example.org", "-l", "es", "breast"]
+        return ["check"] if command == "check" else mail
+
+    return make
+
+
+def cafile(data: bytes | None) -> Callable[[Path], list[str]]:
+    def make(project: Path) -> list[str]:
+        if data is not None:
+            (project / "ca.pem").write_bytes(data)
+        return ["mail", "--allow-unapproved", "--to", "a@example.org", "-l", "en", "breast"]
+
+    return make
+
+
+def po_append(text: str) -> Callable[[Path], list[str]]:
+    def make(project: Path) -> list[str]:
+        with po_path("es").open("a", encoding="utf-8") as fh:
+            fh.write(text)
+        return ["build", "-l", "es", "breast"]
+
+    return make
+
+
+def po_latin1(project: Path) -> list[str]:
+    po = po_path("es")
+    po.write_bytes(po.read_text(encoding="utf-8").encode("latin-1", errors="replace"))
+    return ["build", "-l", "es", "breast"]
+
+
+def po_fifo(project: Path) -> list[str]:
+    po_path("es").unlink()
+    os.mkfifo(po_path("es"))
+    return ["build", "-l", "es", "breast"]
+
+
+def brand_path(target: str | Callable[[Path], Path]) -> Callable[[Path], list[str]]:
+    def make(project: Path) -> list[str]:
+        path = target(project) if callable(target) else target
+        return ["build", "-l", "en", "breast", "--brand", str(path)]
+
+    return make
+
+
+def fifo(project: Path) -> Path:
+    path = project / "clinic.toml"
+    os.mkfifo(path)
+    return path
+
+
+def big_brand(project: Path) -> Path:
+    path = project / "clinic.toml"
+    path.write_text('name = "Clinic"\n' + "# padding\n" * 20_000)
+    return path
+
+
+def logo_file(name: str, data: bytes) -> Callable[[Path], list[str]]:
+    def make(project: Path) -> list[str]:
+        args = brand('logo = "logo.svg"', f'logo = "{name}"')(project)
+        (project / "brand" / name).write_bytes(data)
+        return args
+
+    return make
+
+
+def png(width: int, height: int) -> bytes:
+    """A valid, tiny PNG file that claims ``width`` x ``height`` pixels (one grey row each)."""
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return (
+            struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+        )
+
+    header = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)
+    pixels = zlib.compress(b"\x00" * (1 + (width + 7) // 8) * height, 9)
+    return (
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
+    )
+
+
+def no_lang_into_a_file(project: Path) -> list[str]:
+    (project / "blocker").write_text("a file where the output folder should be")
+    return ["build", "breast", "-o", str(project / "blocker" / "out")]
+
+
+FIFTY = "Calcifications are very common. About half of women over 50 have them. About 1 in 10 younger women have them too [@macmillan]."
+SPANISH_FIFTY = (
+    "Las calcificaciones son muy frecuentes. Aproximadamente la mitad de las mujeres de más de "
+    "50 años las tiene. Alrededor de 1 de cada 10 mujeres más jóvenes también [@macmillan]."
+)
 HOSTILE_LINK = '<link rel="attachment" href="file:///etc/hostname">'
 TOPIC = r"topics/breast\.yaml"
 PO = r"es/LC_MESSAGES/messages\.po"
@@ -167,6 +305,18 @@ CASES: dict[str, Case] = {
     ),
     "not a mapping": Case(
         topic_bytes(b"- just\n- a list\n"), TOPIC + r":1: a topic file must be a mapping"
+    ),
+    "NUL byte in a topic": Case(
+        topic("title: Breast calcifications", "title: Breast\x00calcifications"),
+        TOPIC + r":\d+: .*U\+0000",
+    ),
+    "control character in a topic": Case(
+        topic("title: Breast calcifications", 'title: "Breast\\acalcifications"'),
+        TOPIC + r":\d+: title: contains the invisible character U\+0007",
+    ),
+    "bidi override in a topic": Case(
+        topic("over 50 have", "over \u202e50\u202c have"),
+        TOPIC + r":\d+: sections.*contains the invisible character U\+202E",
     ),
     # Catalogs: syntax, header, plurals, what a translation must keep, markup.
     "po syntax error": Case(
@@ -227,6 +377,81 @@ CASES: dict[str, Case] = {
         catalog("References", "<style>@import url(http://127.0.0.1/);</style>Referencias"),
         PO + r":\d+: es/breast: markup differs",
     ),
+    # Catalogs: invisible characters that change what is displayed (bidi controls, Cf).
+    "bidi override shows 50 as 05": Case(
+        catalog(FIFTY, SPANISH_FIFTY.replace("50", "\u202e50\u202c")),
+        PO + r":\d+: es/breast: bidi control U\+202E RIGHT-TO-LEFT OVERRIDE is not in the English",
+    ),
+    "bidi override (check)": Case(
+        catalog(FIFTY, SPANISH_FIFTY.replace("50", "\u202e50\u202c"), command="check"),
+        r"error +\d+  bidi control U\+202E RIGHT-TO-LEFT OVERRIDE is not in the English",
+    ),
+    "bidi isolate": Case(
+        catalog("References", "\u2067Referencias\u2069"),
+        PO + r":\d+: es/breast: bidi control U\+2067",
+    ),
+    "left-to-right mark": Case(
+        catalog("References", "Referencias\u200e"), PO + r":\d+: es/breast: bidi control U\+200E"
+    ),
+    "arabic letter mark": Case(
+        catalog("References", "\u061cReferencias"), PO + r":\d+: es/breast: bidi control U\+061C"
+    ),
+    "zero width space in a number": Case(
+        catalog(FIFTY, SPANISH_FIFTY.replace("50", "5\u200b0")),
+        PO + r":\d+: es/breast: invisible character U\+200B ZERO WIDTH SPACE",
+    ),
+    "word joiner": Case(
+        catalog("References", "Refe\u2060rencias"),
+        PO + r":\d+: es/breast: invisible character U\+2060",
+    ),
+    "soft hyphen (check)": Case(
+        catalog("References", "Refe\u00adrencias", command="check"),
+        r"invisible character U\+00AD SOFT HYPHEN is not in the English",
+    ),
+    "byte order mark in a string": Case(
+        catalog("References", "\ufeffReferencias"),
+        PO + r":\d+: es/breast: invisible character U\+FEFF",
+    ),
+    "zero width joiner in Spanish": Case(
+        catalog("References", "Refe\u200drencias"),
+        PO + r":\d+: es/breast: invisible character U\+200D",
+    ),
+    "escape character in a translation": Case(
+        catalog("References", "\x1b[2JReferencias"),
+        PO + r":\d+: es/breast: .*invisible character U\+001B",
+    ),
+    # Catalogs: charset, duplicates, header, what the file is.
+    "po declares ISO-8859-1": Case(
+        po_text("charset=utf-8", "charset=ISO-8859-1"),
+        PO + r":17: the header declares charset 'iso-8859-1'; catalogs must be UTF-8",
+    ),
+    "po unknown charset": Case(
+        po_text("charset=utf-8", "charset=klingon"),
+        PO + r":17: the header declares charset 'klingon'",
+    ),
+    "po saved as Latin-1": Case(po_latin1, PO + r":\d+: not valid UTF-8 \(byte 0xf1\); save"),
+    "po duplicate msgid": Case(
+        po_append('\nmsgid "References"\nmsgstr "Otras referencias"\n'),
+        PO + r":\d+: duplicate message definition \(first defined on line \d+\)",
+    ),
+    "po bad plural forms": Case(
+        po_text("nplurals=2; plural=(n != 1);", "nplurals=x; plural=0;"),
+        PO + r":\d+: invalid header",
+    ),
+    "po is a FIFO": Case(po_fifo, PO + r": not a regular file; not a catalog"),
+    # Template translations are %-formatted when rendered.
+    "unknown placeholder in a template string": Case(
+        catalog("Approved %(date)s", "Aprobado %(date)s %(x)s"),
+        PO + r":\d+: es/breast: .*placeholder %\(x\)s is not in the English",
+    ),
+    "bare % in a template string": Case(
+        catalog("References", "Referencias (%)"),
+        PO + r":\d+: es/breast: a % sign that is not a placeholder; write %% for a percent sign",
+    ),
+    "bare % in a template string (check)": Case(
+        catalog("References", "Referencias (%)", command="check"),
+        r"a % sign that is not a placeholder",
+    ),
     # Brand files.
     "brand css url() in colour": Case(
         brand(
@@ -263,6 +488,116 @@ CASES: dict[str, Case] = {
         brand('name = "Riverside Breast Imaging"', 'name = "Riverside\\nBcc: x"'),
         TOML + r": name: String should match",
     ),
+    "brand /dev/zero": Case(brand_path("/dev/zero"), r"/dev/zero: not a regular file"),
+    "brand FIFO": Case(brand_path(fifo), r"clinic\.toml: not a regular file"),
+    "brand file 200 KB": Case(brand_path(big_brand), r"clinic\.toml: larger than 64 KB"),
+    "brand logo 3 MB": Case(
+        logo_file(
+            "big.svg", b"<svg xmlns='http://www.w3.org/2000/svg'>" + b" " * 3_000_000 + b"</svg>"
+        ),
+        TOML + r": logo: big\.svg is larger than 1 MB",
+    ),
+    "brand logo 30000 pixels wide": Case(
+        logo_file("wide.png", png(30_000, 10)),
+        TOML + r": logo: wide\.png is 30000 x 10 pixels; at most 3000 x 3000",
+    ),
+    "brand logo not a PNG": Case(
+        logo_file("fake.png", b"GIF89a not a png"), TOML + r": logo: fake\.png is not a PNG image"
+    ),
+    "brand qr_url too long": Case(
+        brand(
+            'qr_url = "https://riverside.example/leaflets"',
+            f'qr_url = "https://riverside.example/{"x" * 100}"',
+        ),
+        TOML
+        + r": qr_url: 126 characters is more than a 22 mm QR code prints legibly \(at most 84\)",
+    ),
+    "brand phone with bidi override": Case(
+        brand('phone = "+1 555 0100"', 'phone = "+1 555 \u202e0100"'),
+        TOML + r": phone: contains the invisible character U\+202E",
+    ),
+    # Mail: batches, send logs, settings, recipients, mail strings.
+    "batch csv is a device": Case(batch_file(None), r"patients\.csv: not a regular file"),
+    "batch csv over 5 MB": Case(
+        batch_file(CSV_HEADER.encode() + b"x" * 6_000_000), r"patients\.csv: larger than 5 MB"
+    ),
+    "batch csv not utf-8": Case(
+        batch_file(CSV_HEADER.encode() + b"a@example.org,es,breast,,Jos\xe9\n"),
+        r"patients\.csv: not UTF-8 \(byte \d+\); save the CSV as UTF-8",
+    ),
+    "batch csv field over the csv limit": Case(
+        batch_file(CSV_HEADER.encode() + b'a@example.org,es,breast,,"' + b"x" * 200_000 + b'"\n'),
+        r"patients\.csv:\d+: not valid CSV \(field larger than field limit",
+    ),
+    "batch follow-up in the past": Case(
+        batch_file((CSV_HEADER + "a@example.org,es,breast,2020-01-01,\n").encode()),
+        r"patients\.csv:2: follow-up 2020-01-01 is in the past",
+    ),
+    "batch control character in name": Case(
+        batch_file((CSV_HEADER + "a@example.org,es,breast,,Ana\x1b[2J\n").encode()),
+        r"patients\.csv:2: name: control characters are not allowed",
+    ),
+    "send log is a folder": Case(
+        batch_file(
+            (CSV_HEADER + "a@example.org,es,breast,,\n").encode(), "patients.send-log.jsonl"
+        ),
+        r"patients\.send-log\.jsonl: the send log must be a regular file",
+    ),
+    "send log over 50 MB": Case(
+        batch_file(
+            (CSV_HEADER + "a@example.org,es,breast,,\n").encode(),
+            "patients.send-log.jsonl",
+            log_size=51 * 2**20,
+        ),
+        r"patients\.send-log\.jsonl: larger than 50 MB; is this a send log\?",
+    ),
+    "follow-up in the past": Case(
+        mail_to("--follow-up", "2020-01-01"), r"follow-up 2020-01-01 is in the past"
+    ),
+    "smtp port 99999": Case(
+        mail_to(),
+        r"LEAFLETS_SMTP_PORT must be a number from 1 to 65535, not '99999'",
+        env={"LEAFLETS_SMTP_PORT": "99999"},
+    ),
+    "smtp port 0": Case(
+        mail_to(), r"LEAFLETS_SMTP_PORT must be a number from 1", env={"LEAFLETS_SMTP_PORT": "0"}
+    ),
+    "smtp port negative": Case(
+        mail_to(), r"LEAFLETS_SMTP_PORT must be a number from 1", env={"LEAFLETS_SMTP_PORT": "-25"}
+    ),
+    "cafile missing": Case(
+        cafile(None),
+        r"LEAFLETS_SMTP_CAFILE=.*ca\.pem: cannot load CA certificates \(No such file",
+        env={"LEAFLETS_SMTP_SECURITY": "starttls", "LEAFLETS_SMTP_CAFILE": "{project}/ca.pem"},
+    ),
+    "cafile not a certificate": Case(
+        cafile(b"-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydA==\n-----END CERTIFICATE-----\n"),
+        r"LEAFLETS_SMTP_CAFILE=.*ca\.pem: cannot load CA certificates",
+        env={"LEAFLETS_SMTP_SECURITY": "tls", "LEAFLETS_SMTP_CAFILE": "{project}/ca.pem"},
+    ),
+    "cafile is a device": Case(
+        cafile(None),
+        r"LEAFLETS_SMTP_CAFILE=/dev/zero: cannot load CA certificates \(.*not a regular file",
+        env={"LEAFLETS_SMTP_SECURITY": "starttls", "LEAFLETS_SMTP_CAFILE": "/dev/zero"},
+    ),
+    "address with non-ascii local part": Case(
+        mail_to(address="josé@example.org"), r"'josé@example.org' is not a valid e-mail address"
+    ),
+    "address with invalid idna domain": Case(
+        mail_to(address="a@-clínica.example"), r"has an invalid domain"
+    ),
+    "mail from with a line break": Case(
+        mail_to(),
+        r"LEAFLETS_MAIL_FROM: line breaks are not allowed",
+        env={"LEAFLETS_MAIL_FROM": "a@example.org\nBcc: x@example.net"},
+    ),
+    "mail subject with a line break": Case(
+        subject_line_break("mail"),
+        PO + r":\d+: es: not ready for mail: the mail subject must be one line",
+    ),
+    "check: mail subject with a line break": Case(
+        subject_line_break("check"), PO + r"\n\s+error\s+\d+\s+the mail subject must be one line"
+    ),
     # Command line and environment.
     "unknown language": Case(
         lambda p: ["build", "-l", "tlh"],
@@ -273,6 +608,12 @@ CASES: dict[str, Case] = {
         lambda p: ["build", "knee"], r"unknown topic 'knee'; choose from: breast, prostate", code=2
     ),
     "output folder not writable": Case(output_is_a_file, r"blocker/out/en: cannot write output"),
+    "output folder not writable, no --lang": Case(
+        no_lang_into_a_file, r"blocker/out/en: cannot write output"
+    ),
+    "i18n init ES makes no second Spanish": Case(
+        lambda p: ["i18n", "init", "ES"], PO + r": already exists; use `leaflets i18n update es`"
+    ),
     "pathological document times out": Case(
         huge_topic, r"FAILED en/breast: took longer than 1 s; stopped"
     ),
@@ -294,19 +635,26 @@ def run_main(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, 
     return code, captured.out + captured.err
 
 
-def test_there_are_at_least_thirty_distinct_bad_inputs() -> None:
-    assert len(CASES) >= 30
+def test_there_are_at_least_sixty_distinct_bad_inputs() -> None:
+    assert len(CASES) >= 60
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_bad_input_is_refused_cleanly(
-    name: str, project: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    name: str,
+    project: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     case = CASES[name]
     args = case.make(project)
     out = tmp_path / "out"
-    if "-o" not in args:
+    if args[0] in ("build", "mail") and "-o" not in args:
         args += ["-o", str(out)]
+    if args[0] == "mail":
+        for key, value in {**MAIL_ENV, **case.env}.items():
+            monkeypatch.setenv(key, value.format(project=project))
     code, output = run_main(args, capsys)
     assert code == case.code, output
     assert "Traceback" not in output
@@ -327,3 +675,34 @@ def test_a_full_disk_leaves_no_partial_file(
     assert code == 1 and "Traceback" not in output
     assert "breast.pdf: cannot write output (No space left on device)" in output
     assert list(tmp_path.rglob("*.pdf")) == [] and list(tmp_path.rglob("*.tmp")) == []
+
+
+def test_an_empty_catalog_does_not_stop_list_or_status(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    empty = project / "translations" / "it" / "LC_MESSAGES" / "messages.po"
+    empty.parent.mkdir(parents=True)
+    empty.write_bytes(b"")
+    for command in ("list", "status"):
+        code, output = run_main([command], capsys)
+        assert code == 1 and "Traceback" not in output
+        assert f"{empty}: header X-Review-Status must be one of" in output
+        assert re.search(r"^(  zh-Hans |prostate +zh-Hans )", output, re.M), output  # after "it"
+
+
+def test_init_normalises_the_language_code(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run_main(["i18n", "init", "IT"], capsys)[0] == 0
+    assert run_main(["i18n", "init", "pt-pt"], capsys)[0] == 0
+    folders = sorted(p.name for p in (project / "translations").iterdir() if p.is_dir())
+    assert "it" in folders and "pt_PT" in folders and "IT" not in folders
+
+
+def test_hindi_may_use_joiners_for_shaping(
+    project: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # ZERO WIDTH JOINER after a virama asks for the half form: Devanagari needs it (TRANSLATING.md).
+    edit_po(po_path("hi"), "References", msgstr="संदर्\u200dभ")
+    code, output = run_main(["build", "-l", "hi", "breast", "-o", str(tmp_path)], capsys)
+    assert code == 0, output

@@ -347,3 +347,24 @@ def test_mail_refuses_an_unapproved_leaflet(
     message = email.message_from_bytes(next(outbox.glob("*.eml")).read_bytes())
     attachment = next(part for part in message.walk() if part.get_filename())
     assert squash(BAND) not in squash(pdf_text(attachment.get_payload(decode=True)))  # type: ignore[arg-type]
+
+
+def test_a_changed_reference_makes_the_approval_lapse(
+    project: Path, riverside: Path, tmp_path: Path
+) -> None:
+    approve(riverside, "breast", *APPROVER)
+    edit_topic("breast", "2013;5(1):63-74", "2013;5(1):63-75")
+    build(tmp_path, "--brand", str(riverside), "--lang", "en", "breast")
+    assert squash(BAND) in squash(pdf_text(tmp_path / "riverside" / "en" / "breast-letter.pdf"))
+    result = run("check", "--brand", str(riverside))
+    assert "en/breast: clinical approval lapsed: the English text changed" in result.output
+
+
+def test_check_warns_about_a_record_for_an_unknown_topic(riverside: Path) -> None:
+    approve(riverside, "breast", *APPROVER)
+    approvals = riverside.parent / "approvals.toml"
+    text = approvals.read_text("utf-8").replace('topic = "breast"', 'topic = "knee"')
+    approvals.write_text(text, "utf-8")
+    line = 1 + text.splitlines().index("[[content]]")
+    result = run("check", "--brand", str(riverside))
+    assert f"warning {line:>5}  this record names 'knee', which does not exist" in result.output

@@ -1,17 +1,17 @@
-"""Catalogs: extraction, language codes, completeness gates, compiled .mo files."""
+"""Catalogs: extraction, language codes, completeness gates, compiling in memory."""
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 
 import pytest
 from babel.messages.extract import extract, extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
+from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po, write_po
 
-from conftest import ROOT, edit_po, run
+from conftest import ROOT, edit_po, pdf_text, run, squash
 from leaflets.content import available_topics, load_topic, topic_path
 from leaflets.errors import CatalogError, UsageError
 from leaflets.i18n import (
@@ -124,14 +124,33 @@ def test_fuzzy_and_changed_citations_are_gaps(catalogs: Path) -> None:
     assert len(gaps) == 2
 
 
-def test_mo_is_compiled_when_missing_or_older_and_leaves_out_fuzzy(catalogs: Path) -> None:
-    mo = po_path("es").with_suffix(".mo")
-    assert not mo.exists()
+def test_a_mo_file_in_the_tree_is_never_read(project: Path, tmp_path: Path) -> None:
+    po = po_path("es")
+    title = load_topic("breast").title
+    spanish = compile_catalog("es").gettext(title)
+    # A stale .mo newer than the .po, as Poedit or a copy can leave one: a title never checked.
+    stale = read_catalog(po, "es")
+    stale[title].string = "Título que nadie revisó"
+    with po.with_suffix(".mo").open("wb") as fh:
+        write_mo(fh, stale)
+    out = tmp_path / "out"
+    result = run("build", "-l", "es", "breast", "-o", str(out))
+    assert result.exit_code == 0, result.output
+    text = squash(pdf_text(out / "es" / "breast.pdf"))
+    assert squash(spanish) in text and "nadierevisó" not in text
+    # A corrupt .mo does not matter either, and nothing writes one.
+    po.with_suffix(".mo").write_bytes(b"\xde\x12\x04\x95 not a catalog")
+    result = run("build", "-l", "es", "breast", "-o", str(out), "--force")
+    assert result.exit_code == 0, result.output
+    assert squash(spanish) in squash(pdf_text(out / "es" / "breast.pdf"))
+    assert run("i18n", "compile").exit_code == 0
+    assert sorted(p.name for p in project.rglob("*.mo")) == ["messages.mo"]
+
+
+def test_fuzzy_entries_are_left_out_when_compiling(catalogs: Path) -> None:
     title = load_topic("breast").title
     assert compile_catalog("es").gettext(title) != title
-    assert mo.is_file()
     edit_po(po_path("es"), title, fuzzy=True)
-    os.utime(mo, (0, 0))  # the .po is now newer than the .mo
     assert compile_catalog("es").gettext(title) == title
 
 

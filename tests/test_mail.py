@@ -4,80 +4,16 @@ from __future__ import annotations
 
 import email
 import io
-import socket
-import ssl
-from collections.abc import Iterator
 from email import policy
 from email.message import EmailMessage
 from pathlib import Path
-from typing import Any
 
 import pytest
-import trustme
-from aiosmtpd.controller import Controller
 from pypdf import PdfReader
 
 from conftest import pdf_text, run, squash
 from leaflets.i18n import compile_catalog
-
-
-class Inbox:
-    """An aiosmtpd handler that keeps what it receives, and can fail after N messages."""
-
-    def __init__(self, fail_after: int | None = None) -> None:
-        self.messages: list[EmailMessage] = []
-        self.fail_after = fail_after
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        if self.fail_after is not None and len(self.messages) >= self.fail_after:
-            return "451 4.3.0 Mailbox temporarily unavailable"
-        message = email.message_from_bytes(envelope.content, policy=policy.default)
-        self.messages.append(message)  # type: ignore[arg-type]
-        return "250 OK"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@pytest.fixture
-def inbox(monkeypatch: pytest.MonkeyPatch) -> Iterator[Inbox]:
-    """A plain SMTP server on loopback (LEAFLETS_SMTP_SECURITY=none)."""
-    handler = Inbox()
-    port = _free_port()
-    controller = Controller(handler, hostname="127.0.0.1", port=port)
-    controller.start()
-    monkeypatch.setenv("LEAFLETS_SMTP_HOST", "127.0.0.1")
-    monkeypatch.setenv("LEAFLETS_SMTP_PORT", str(port))
-    monkeypatch.setenv("LEAFLETS_SMTP_SECURITY", "none")
-    monkeypatch.setenv("LEAFLETS_MAIL_FROM", "leaflets@clinic.example")
-    yield handler
-    controller.stop()
-
-
-@pytest.fixture
-def tls_inbox(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Inbox]:
-    """An SMTP server that requires STARTTLS, with a certificate from a test CA."""
-    ca = trustme.CA()
-    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    ca.issue_cert("127.0.0.1").configure_cert(context)
-    cafile = tmp_path / "ca.pem"
-    ca.cert_pem.write_to_path(str(cafile))
-    handler = Inbox()
-    port = _free_port()
-    controller = Controller(
-        handler, hostname="127.0.0.1", port=port, tls_context=context, require_starttls=True
-    )
-    controller.start()
-    monkeypatch.setenv("LEAFLETS_SMTP_HOST", "127.0.0.1")
-    monkeypatch.setenv("LEAFLETS_SMTP_PORT", str(port))
-    monkeypatch.setenv("LEAFLETS_SMTP_SECURITY", "starttls")
-    monkeypatch.setenv("LEAFLETS_SMTP_CAFILE", str(cafile))
-    monkeypatch.setenv("LEAFLETS_MAIL_FROM", "leaflets@clinic.example")
-    yield handler
-    controller.stop()
+from mail_server import Inbox, free_port
 
 
 def _attachments(message: EmailMessage) -> list[tuple[str, bytes]]:
@@ -95,7 +31,7 @@ def test_mail_in_the_patients_language_over_loopback(inbox: Inbox, tmp_path: Pat
         "--name",
         "Jane",
         "--follow-up",
-        "2027-05-21",
+        "2037-05-21",
         "-o",
         str(tmp_path / "out"),
         "breast",
@@ -109,7 +45,7 @@ def test_mail_in_the_patients_language_over_loopback(inbox: Inbox, tmp_path: Pat
     expected = spanish.gettext("Your information leaflets from %(clinic)s")
     assert message["Subject"] == expected % {"clinic": "Example Community Clinic"}
     body = message.get_body(("plain",)).get_content()  # type: ignore[union-attr]
-    assert "21 de mayo de 2027" in body and "Calcificaciones mamarias" in body
+    assert "21 de mayo de 2037" in body and "Calcificaciones mamarias" in body
     files = _attachments(message)
     assert [name for name, _ in files] == [
         "Calcificaciones mamarias.pdf",
@@ -118,7 +54,7 @@ def test_mail_in_the_patients_language_over_loopback(inbox: Inbox, tmp_path: Pat
     for _, data in files:
         reader = PdfReader(io.BytesIO(data))
         assert reader.trailer["/Root"]["/Lang"] == "es"
-        assert "21demayode2027" in squash(pdf_text(data))  # the personal next step
+        assert "21demayode2037" in squash(pdf_text(data))  # the personal next step
     assert not (tmp_path / "out").exists()  # a personal PDF is never kept
 
 
@@ -141,6 +77,39 @@ def test_impersonal_mail_reuses_the_built_leaflet(inbox: Inbox, tmp_path: Path) 
         == 0
     )
     assert _attachments(inbox.messages[0])[0][1] == built
+
+
+def _page_size(data: bytes) -> tuple[int, int]:
+    box = PdfReader(io.BytesIO(data)).pages[0].mediabox
+    return round(box.width), round(box.height)
+
+
+def test_mail_attaches_exactly_the_variant_asked_for(inbox: Inbox, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    assert run("build", "-l", "fr", "--paper", "letter", "-o", str(out), "breast").exit_code == 0
+    letter = (out / "fr" / "breast-letter.pdf").read_bytes()
+    mail = [
+        "mail",
+        "--allow-unapproved",
+        "--to",
+        "a@example.org",
+        "-l",
+        "fr",
+        "-o",
+        str(out),
+        "breast",
+    ]
+    assert run(*mail).exit_code == 0  # A4, the default
+    a4 = _attachments(inbox.messages[-1])[0][1]
+    assert _page_size(a4) == (595, 842) and a4 == (out / "fr" / "breast.pdf").read_bytes()
+    assert (out / "fr" / "breast-letter.pdf").read_bytes() == letter  # never rebuilt over
+    assert run(*mail, "--paper", "letter").exit_code == 0
+    assert _attachments(inbox.messages[-1])[0][1] == letter
+    assert run(*mail, "--paper", "letter", "--large-print").exit_code == 0
+    large = _attachments(inbox.messages[-1])[0][1]
+    assert large == (out / "fr" / "breast-letter-large.pdf").read_bytes()
+    assert _page_size(large) == (612, 792) and large != letter
+    assert (out / "fr" / "breast-letter.pdf").read_bytes() == letter
 
 
 def test_starttls_with_a_verified_certificate(tls_inbox: Inbox, tmp_path: Path) -> None:
@@ -187,7 +156,9 @@ def test_no_encryption_only_on_loopback(inbox: Inbox, monkeypatch: pytest.Monkey
     assert "only allowed for a loopback host" in result.output
 
 
-def test_missing_settings_and_passwords_stay_secret(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_missing_settings_and_passwords_stay_secret(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     for name in ("LEAFLETS_SMTP_HOST", "LEAFLETS_MAIL_FROM"):
         monkeypatch.delenv(name, raising=False)
     result = run("mail", "--allow-unapproved", "--to", "b@example.org", "-l", "en", "breast")
@@ -195,12 +166,22 @@ def test_missing_settings_and_passwords_stay_secret(monkeypatch: pytest.MonkeyPa
         result.exit_code == 1 and "set LEAFLETS_SMTP_HOST and LEAFLETS_MAIL_FROM" in result.output
     )
     monkeypatch.setenv("LEAFLETS_SMTP_HOST", "127.0.0.1")
-    monkeypatch.setenv("LEAFLETS_SMTP_PORT", str(_free_port()))  # nobody listens there
+    monkeypatch.setenv("LEAFLETS_SMTP_PORT", str(free_port()))  # nobody listens there
     monkeypatch.setenv("LEAFLETS_SMTP_SECURITY", "none")
     monkeypatch.setenv("LEAFLETS_SMTP_USER", "clinic")
     monkeypatch.setenv("LEAFLETS_SMTP_PASSWORD", "s3cr3t-Pa55")
     monkeypatch.setenv("LEAFLETS_MAIL_FROM", "leaflets@clinic.example")
-    result = run("mail", "--allow-unapproved", "--to", "b@example.org", "-l", "en", "breast")
+    result = run(
+        "mail",
+        "--allow-unapproved",
+        "--to",
+        "b@example.org",
+        "-l",
+        "en",
+        "-o",
+        str(tmp_path),
+        "breast",
+    )
     assert result.exit_code == 1 and "cannot connect" in result.output
     assert "s3cr3t" not in result.output
 
@@ -251,55 +232,26 @@ def _batch(tmp_path: Path, rows: list[str]) -> Path:
 
 
 ROWS = [
-    "ana@example.org,es,breast,2027-05-21,Ana",
+    "ana@example.org,es,breast,2037-05-21,Ana",
     "li@example.org,zh-Hans,breast prostate,,",
-    "omar@example.org,ar,prostate,2027-01-10,Omar",
+    "omar@example.org,ar,prostate,2037-01-10,Omar",
 ]
 
 
 def test_batch_resumes_without_sending_twice(inbox: Inbox, tmp_path: Path) -> None:
     batch = _batch(tmp_path, ROWS)
-    log = tmp_path / "log"
     inbox.fail_after = 2
-    first = run(
-        "mail",
-        "--allow-unapproved",
-        "--batch",
-        str(batch),
-        "--log",
-        str(log),
-        "-o",
-        str(tmp_path / "out"),
-    )
+    first = run("mail", "--allow-unapproved", "--batch", str(batch), "-o", str(tmp_path / "out"))
     assert first.exit_code == 1 and "Run the same command again to resume" in first.output
     assert len(inbox.messages) == 2
     inbox.fail_after = None
-    second = run(
-        "mail",
-        "--allow-unapproved",
-        "--batch",
-        str(batch),
-        "--log",
-        str(log),
-        "-o",
-        str(tmp_path / "out"),
-    )
+    second = run("mail", "--allow-unapproved", "--batch", str(batch), "-o", str(tmp_path / "out"))
     assert second.exit_code == 0, second.output
     assert "2 row(s) already sent" in second.output
     assert sorted(m["To"] for m in inbox.messages) == sorted(r.split(",")[0] for r in ROWS)
-    third = run(
-        "mail",
-        "--allow-unapproved",
-        "--batch",
-        str(batch),
-        "--log",
-        str(log),
-        "-o",
-        str(tmp_path / "out"),
-    )
+    third = run("mail", "--allow-unapproved", "--batch", str(batch), "-o", str(tmp_path / "out"))
     assert third.exit_code == 0 and len(inbox.messages) == 3  # nothing sent twice
-    (logfile,) = log.glob("*.jsonl")
-    text = logfile.read_text()
+    text = (tmp_path / "patients.send-log.jsonl").read_text()
     assert "ana@example.org" not in text and "a***@example.org" in text
 
 
@@ -314,9 +266,7 @@ def test_an_invalid_batch_sends_nothing(inbox: Inbox, tmp_path: Path) -> None:
             "z@example.org,en,breast,tomorrow,",
         ],
     )
-    result = run(
-        "mail", "--allow-unapproved", "--batch", str(batch), "--log", str(tmp_path / "log")
-    )
+    result = run("mail", "--allow-unapproved", "--batch", str(batch))
     assert result.exit_code == 1
     for line, words in [
         (3, "not a valid e-mail"),
@@ -336,5 +286,6 @@ def test_a_half_translated_mail_is_never_sent(inbox: Inbox, catalogs: Path) -> N
     edit_po(po_path("es"), "Hello,", msgstr="")
     result = run("mail", "--allow-unapproved", "--to", "a@example.org", "-l", "es", "breast")
     assert result.exit_code == 1
-    assert "the es catalog is not ready for mail (untranslated: 'Hello,')" in result.output
+    assert "es/LC_MESSAGES/messages.po:" in result.output
+    assert "es: not ready for mail: untranslated: 'Hello,'; fix the translation" in result.output
     assert inbox.messages == []

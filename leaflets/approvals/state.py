@@ -104,6 +104,8 @@ def _evaluate(
 def content_state(topic: Topic, approvals: Approvals, max_years: int, today: dt.date) -> State:
     """The state of the clinical approval of a topic's English content."""
     records = [r for r in approvals.content if r.topic == topic.id]
+    if not records:
+        return State("none")  # nothing to compare, so no fingerprint to compute
     fingerprint = content_fingerprint(topic)
     return _evaluate(records, fingerprint, topic, max_years, today, "the English text changed")
 

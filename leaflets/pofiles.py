@@ -1,0 +1,133 @@
+"""Read PO files strictly (UTF-8, no duplicates, bounded) and compile them in memory only."""
+
+from __future__ import annotations
+
+import codecs
+import gettext
+import io
+import re
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from babel import UnknownLocaleError
+from babel.messages.catalog import Catalog
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import PoFileError, PoFileParser
+
+from leaflets.errors import CatalogError
+from leaflets.files import read_small_file
+
+#: A catalog of two leaflets is about 100 KB; anything this large is a mistake.
+MAX_CATALOG_BYTES = 5 * 1024 * 1024
+
+
+class LeafletCatalog(Catalog):
+    """A Babel catalog that keeps the ``X-`` header fields (translation provenance).
+
+    Babel's own Catalog drops header fields it does not know when it reads a PO file, and so
+    would every file it writes back.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        self.extra_headers: dict[str, str] = {}
+        super().__init__(*args, **kwargs)
+
+    def _get_mime_headers(self) -> list[tuple[str, str]]:
+        headers: list[tuple[str, str]] = super()._get_mime_headers()
+        # Babel ends its last field (Generated-By) with a newline: keep that field last.
+        last = [h for h in headers if h[0] == "Generated-By"]
+        rest = [h for h in headers if h[0] != "Generated-By"]
+        return [*rest, *self.extra_headers.items(), *last]
+
+    def _set_mime_headers(self, headers: Iterable[tuple[str, str]]) -> None:
+        headers = list(headers)
+        for name, value in headers:
+            if name.lower().startswith("x-"):
+                self.extra_headers[name] = value.strip()
+        super()._set_mime_headers(headers)
+
+    mime_headers = property(_get_mime_headers, _set_mime_headers)
+
+
+class _StrictParser(PoFileParser):
+    """Babel's parser, refusing what ``msgfmt`` refuses: a msgid defined twice, a bad header."""
+
+    def _add_message(self) -> None:
+        msgid = self.messages[0].denormalize() if self.messages else ""
+        context = self.context.denormalize() if self.context else None
+        first = self.catalog.get(msgid, context) if msgid and not self.obsolete else None
+        if first is not None:
+            where = first.lineno
+            raise PoFileError(
+                f"duplicate message definition (first defined on line {where}); "
+                "keep one of the two entries",
+                self.catalog,
+                msgid,
+                self.offset,
+            )
+        try:
+            super()._add_message()
+        except (ValueError, UnknownLocaleError) as exc:  # the header: Plural-Forms, Language
+            raise PoFileError(f"invalid header: {exc}", self.catalog, "", self.offset) from None
+
+
+def read_catalog(path: Path, lang: str | None = None) -> LeafletCatalog:
+    """Parse a PO or POT file into a LeafletCatalog; any problem is a CatalogError with its line.
+
+    The file is decoded as UTF-8 by us, never with the charset its header declares, and a
+    header declaring any other charset is refused: a wrong one would garble every string.
+    """
+    try:
+        data = read_small_file(path, MAX_CATALOG_BYTES)
+    except FileNotFoundError:
+        raise
+    except OSError as exc:
+        raise CatalogError(f"{path}: cannot read catalog ({exc.strerror})") from None
+    except ValueError as exc:
+        raise CatalogError(f"{path}: {exc}; not a catalog") from None
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise CatalogError(
+            f"{path}:{line}: not valid UTF-8 (byte {data[exc.start]:#04x}); save the catalog "
+            "as UTF-8"
+        ) from None
+    catalog = LeafletCatalog(locale=lang)
+    try:
+        _StrictParser(catalog, ignore_obsolete=False, abort_invalid=True).parse(io.StringIO(text))
+    except PoFileError as exc:
+        problem = re.sub(r" on \d+$", "", str(exc))
+        shown = f": {exc.line.strip()!r}" if exc.line.strip() else ""
+        raise CatalogError(f"{path}:{exc.lineno + 1}: {problem}{shown}") from None
+    _check_charset(path, text, catalog.charset)
+    return catalog
+
+
+def _check_charset(path: Path, text: str, charset: str) -> None:
+    try:
+        utf8 = codecs.lookup(charset).name == "utf-8"
+    except LookupError:
+        utf8 = False
+    if not utf8:
+        line = next((n for n, t in enumerate(text.splitlines(), 1) if "charset=" in t.lower()), 1)
+        raise CatalogError(
+            f"{path}:{line}: the header declares charset {charset!r}; catalogs must be UTF-8: "
+            "save the file as UTF-8 and set 'charset=UTF-8' in its Content-Type line"
+        )
+
+
+def compile_translations(catalog: Catalog, source: Path) -> gettext.GNUTranslations:
+    """Compile a checked catalog in memory; fuzzy entries are left out, never used.
+
+    Nothing is written: a ``.mo`` file lying beside the ``.po`` is never read, so what is
+    printed is always what the checks read.
+    """
+    buffer = io.BytesIO()
+    write_mo(buffer, catalog, use_fuzzy=False)
+    buffer.seek(0)
+    try:
+        return gettext.GNUTranslations(buffer)
+    except (ValueError, OSError) as exc:  # e.g. a Plural-Forms expression gettext refuses
+        raise CatalogError(f"{source}: cannot be compiled: {exc}; fix its header") from None
