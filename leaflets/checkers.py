@@ -21,6 +21,8 @@ _URL = re.compile(r"https?://[^\s<>\"'\])]+")
 _TAG = re.compile(r"<[^>]*>")
 _PLACEHOLDER = re.compile(r"%\(\w+\)s")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+#: A whole number written in groups of three: 1,504 / 1.504 / 1 504 (no-break or narrow space).
+_GROUPED = re.compile(r"(?<![\d.,])(\d{1,3})((?:[,.\u00a0\u202f]\d{3})+)(?![\d]|[.,]\d)")
 _LINE_BREAK = re.compile(r"[\r\n\u2028\u2029\x85\x0b\x0c]")
 #: Templates whose strings become a one-line header (a line break there would break the mail).
 ONE_LINE_TEMPLATES = ("subject.txt.j2",)
@@ -62,6 +64,8 @@ def numbers(catalog: Catalog | None, message: Message) -> None:
         def found(text: str) -> list[str]:
             shown = "".join(c for c in text if unicodedata.category(c) != "Cf")
             plain = _PLACEHOLDER.sub("", CITATION_RE.sub("", _ascii_digits(shown)))
+            # Languages group thousands differently; compare the value, not the separator.
+            plain = _GROUPED.sub(lambda m: m.group(1) + re.sub(r"\D", "", m.group(2)), plain)
             return sorted(n.replace(",", ".") for n in _NUMBER.findall(plain))
 
         if found(english) != found(translation):
