@@ -214,3 +214,29 @@ def test_bcp47_and_posix_codes(code: str, lang: str) -> None:
 def test_traditional_chinese_is_not_given_simplified() -> None:
     with pytest.raises(UsageError):
         parse_language("zh-TW")
+
+
+@pytest.mark.parametrize(
+    ("english", "translation", "ok"),
+    [
+        ("It scanned 1,504 men.", "Il a examiné 1\u00a0504 hommes.", True),
+        ("It scanned 1,504 men.", "Examinó a 1.504 hombres.", True),
+        ("About 3 to 5 in 100,000 men.", "Около 3–5 из 100\u202f000 мужчин.", True),
+        ("About 7.5 in 100.", "Environ 7,5 sur 100.", True),
+        ("It scanned 1,504 men.", "Il a examiné 1\u00a0540 hommes.", False),
+        ("It scanned 1,504 men.", "Il a examiné 1 hommes et 504.", False),
+    ],
+)
+def test_number_check_compares_grouped_thousands_by_value(
+    english: str, translation: str, ok: bool
+) -> None:
+    from babel.messages.catalog import Message, TranslationError
+
+    from leaflets.checkers import numbers
+
+    message = Message(english, translation)
+    if ok:
+        numbers(None, message)
+    else:
+        with pytest.raises(TranslationError):
+            numbers(None, message)
