@@ -221,7 +221,7 @@ def test_traditional_chinese_is_not_given_simplified() -> None:
     [
         ("It scanned 1,504 men.", "Il a examiné 1\u00a0504 hommes.", True),
         ("It scanned 1,504 men.", "Examinó a 1.504 hombres.", True),
-        ("About 3 to 5 in 100,000 men.", "Около 3–5 из 100\u202f000 мужчин.", True),
+        ("About 3 to 5 in 100,000 men.", "Около 3 или 5 из 100\u202f000 мужчин.", True),
         ("About 7.5 in 100.", "Environ 7,5 sur 100.", True),
         ("It scanned 1,504 men.", "Il a examiné 1\u00a0540 hommes.", False),
         ("It scanned 1,504 men.", "Il a examiné 1 hommes et 504.", False),
