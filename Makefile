@@ -11,8 +11,15 @@ SYSTEM_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0
 build: $(STAMP)
 	$(BIN)/leaflets build
 
+# Tests run with a private TMPDIR: anything a test or a build leaves there (other than pytest's
+# own folder) fails the run, and the folder is removed either way.
 test: $(STAMP)
-	$(BIN)/pytest
+	@tmp=$$(mktemp -d "$${TMPDIR:-/tmp}/leaflets-test.XXXXXX") || exit 1; \
+	TMPDIR="$$tmp" $(BIN)/pytest; status=$$?; \
+	left=$$(find "$$tmp" -mindepth 1 -maxdepth 1 ! -name 'pytest-of-*'); \
+	rm -rf "$$tmp"; \
+	if [ -n "$$left" ]; then echo "tests left files in TMPDIR:"; echo "$$left"; exit 1; fi; \
+	exit $$status
 
 check: $(STAMP)
 	$(BIN)/ruff check leaflets tests bench

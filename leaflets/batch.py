@@ -5,6 +5,7 @@ from __future__ import annotations
 import multiprocessing
 import signal
 import tempfile
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -22,7 +23,7 @@ from leaflets.build import (
     write_atomic,
 )
 from leaflets.cache import cache_key, is_fresh, save_record
-from leaflets.errors import LeafletsError
+from leaflets.errors import LeafletsError, Terminated
 from leaflets.pdf import reset_renderer
 
 #: Seconds one leaflet may take before it is reported as failed (a real one takes under 2).
@@ -39,6 +40,8 @@ class Outcome:
     seconds: float = 0.0
     error: str = ""
     draft: bool = False
+    #: How many processes rendered the batch this leaflet was in (0 when skipped).
+    workers: int = 0
 
 
 @dataclass(frozen=True)
@@ -67,6 +70,10 @@ _SETTINGS = Settings(Path("output"))
 
 def _on_alarm(signum: int, frame: FrameType | None) -> None:
     raise TimeoutError
+
+
+def _on_terminate(signum: int, frame: FrameType | None) -> None:
+    raise Terminated
 
 
 def _render(index: int) -> tuple[int, str, float, str]:
@@ -107,6 +114,10 @@ def _warm_up(scratch: str) -> None:
     # configuration is garbage-collected, which a pool worker never gets to: keep those
     # folders in the batch's own scratch folder, which the parent removes.
     tempfile.tempdir = scratch
+    # Ctrl-C is the parent's to handle: it stops the pool, which ends each worker with SIGTERM,
+    # and SIGTERM unwinds a worker quietly (Terminated), removing its temporary files.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, _on_terminate)
     reset_renderer()
 
 
@@ -117,8 +128,19 @@ def run_batch(
 
     Up-to-date leaflets are skipped without importing WeasyPrint. Inputs of the others are
     checked first (a bad topic or catalog stops the batch before anything is written); a
-    leaflet that then fails to render is reported and the rest still build.
+    leaflet that then fails to render is reported and the rest still build. SIGTERM unwinds
+    the batch (Terminated): the workers stop and temporary files and folders are removed.
     """
+    if threading.current_thread() is not threading.main_thread():
+        return _run(jobs, settings, report)  # only the main thread may set signal handlers
+    previous = signal.signal(signal.SIGTERM, _on_terminate)
+    try:
+        return _run(jobs, settings, report)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _run(jobs: list[Job], settings: Settings, report: Callable[[Outcome], None]) -> list[Outcome]:
     global _WORK, _SETTINGS
     outcomes: list[Outcome] = []
     todo: list[tuple[Job, Path, str]] = []
@@ -138,18 +160,19 @@ def run_batch(
     _WORK = [_Work(item, path, key) for item, (_, path, key) in zip(prepared, todo, strict=True)]
     _WORK.sort(key=lambda work: (work.item.job.lang, work.item.job.topic))
     _SETTINGS = settings
-    workers = max(1, min(settings.workers, len(_WORK)))
+    # Leaflets of one language go to the same worker, so each compiles only some languages'
+    # font stylesheets: the work is ordered by language and handed out a language at a time.
+    chunk = max(1, len(_WORK) // max(1, len({w.item.job.lang for w in _WORK})))
+    # No more workers than pieces of work: an idle worker costs a fork and its memory.
+    workers = max(1, min(settings.workers, -(-len(_WORK) // chunk)))
     if workers == 1:
         for index, status, seconds, error in map(_render, range(len(_WORK))):
-            outcomes.append(_outcome(index, status, seconds, error))
+            outcomes.append(_outcome(index, status, seconds, error, workers))
             report(outcomes[-1])
         return outcomes
     # Imported once here, shared by every forked worker (it costs most of a second).
     import weasyprint  # noqa: F401
 
-    # Leaflets of one language go to the same worker, so each compiles only some languages'
-    # font stylesheets: the work is ordered by language and handed out a language at a time.
-    chunk = max(1, len(_WORK) // max(1, len({w.item.job.lang for w in _WORK})))
     context = multiprocessing.get_context("fork")
     with (
         tempfile.TemporaryDirectory(prefix="leaflets-workers-") as scratch,
@@ -157,14 +180,14 @@ def run_batch(
     ):
         results = pool.imap_unordered(_render, range(len(_WORK)), chunksize=chunk)
         for index, status, seconds, error in results:
-            outcomes.append(_outcome(index, status, seconds, error))
+            outcomes.append(_outcome(index, status, seconds, error, workers))
             report(outcomes[-1])
     return outcomes
 
 
-def _outcome(index: int, status: str, seconds: float, error: str) -> Outcome:
+def _outcome(index: int, status: str, seconds: float, error: str, workers: int) -> Outcome:
     work = _WORK[index]
-    return Outcome(work.item.job, status, work.path, seconds, error, work.item.draft)
+    return Outcome(work.item.job, status, work.path, seconds, error, work.item.draft, workers)
 
 
 def parse_shard(text: str) -> tuple[int, int]:

@@ -18,7 +18,7 @@ from leaflets.build import Job, Variant, default_languages
 from leaflets.cli_approvals import approve, record_version, review_sheet
 from leaflets.cli_translate import check, i18n, status
 from leaflets.content import available_topics, load_topic
-from leaflets.errors import LeafletsError, UsageError
+from leaflets.errors import LeafletsError, Terminated, UsageError
 from leaflets.i18n import (
     available_languages,
     bcp47,
@@ -167,7 +167,9 @@ def build(
     outcomes = _run_with_progress(jobs, settings)
     counts = {s: sum(o.status == s for o in outcomes) for s in ("built", "skipped", "failed")}
     summary = ", ".join(f"{n} {s}" for s, n in counts.items())
-    click.echo(f"{summary} in {time.perf_counter() - start:.1f} s", err=True)
+    used = max((o.workers for o in outcomes), default=0)
+    note = f" ({used} worker{'s' if used > 1 else ''})" if used else ""
+    click.echo(f"{summary} in {time.perf_counter() - start:.1f} s{note}", err=True)
     if counts["failed"]:
         sys.exit(1)
 
@@ -350,6 +352,11 @@ def main() -> None:
     except KeyboardInterrupt:
         click.echo("Interrupted.", err=True)
         sys.exit(130)
+    except Terminated:
+        click.echo(
+            "Terminated; nothing half-written was left. Run the same command to finish.", err=True
+        )
+        sys.exit(143)
     except Exception as exc:
         if debug:
             raise

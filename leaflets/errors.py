@@ -29,3 +29,14 @@ class UsageError(click.UsageError):
 
 class MailError(LeafletsError):
     """A mail setting, recipient, batch or send log is wrong, or the server failed."""
+
+
+class Terminated(SystemExit):
+    """SIGTERM arrived: unwind, so temporary files and folders are removed, then exit 143.
+
+    A SystemExit, so that nothing on the way takes it for one leaflet's failure, and a forked
+    worker that receives it exits quietly, without a traceback.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(143)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -124,9 +125,12 @@ def test_html_option_writes_the_html(tmp_path: Path) -> None:
 def test_sigkill_mid_build_leaves_only_valid_pdfs(tmp_path: Path) -> None:
     out = tmp_path / "out"
     command = [sys.executable, "-m", "leaflets", "build", "-o", str(out), "-j", "2"]
+    # SIGKILL leaves the workers' folder behind (SECURITY.md): keep it inside tmp_path.
+    (tmp_path / "tmp").mkdir()
     process = subprocess.Popen(
         command,
         cwd=ROOT,
+        env={**os.environ, "TMPDIR": str(tmp_path / "tmp")},
         start_new_session=True,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -175,3 +179,47 @@ def test_two_builds_at_once_into_one_folder_both_succeed(tmp_path: Path) -> None
     assert not list(out.rglob("*.tmp"))
     again = run("build", "-l", "en", "-l", "es", "-l", "ar", "-o", str(out))
     assert _summary(again.output).startswith("0 built, 6 skipped")  # records intact
+
+
+@pytest.mark.parametrize("target", ["parent", "process group"])
+def test_sigterm_mid_build_ends_cleanly(tmp_path: Path, target: str) -> None:
+    temp = tmp_path / "tmp"  # the build's own temporary folder, to see what it leaves
+    temp.mkdir()
+    out = tmp_path / "out"
+    command = [sys.executable, "-m", "leaflets", "build", "-o", str(out), "-j", "2"]
+    process = subprocess.Popen(
+        command,
+        cwd=ROOT,
+        env={**os.environ, "TMPDIR": str(temp)},
+        start_new_session=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and not list(out.rglob("*.pdf")):
+            time.sleep(0.05)
+        assert list(temp.glob("leaflets-workers-*")), "the workers' folder exists mid-build"
+        if target == "parent":
+            os.kill(process.pid, signal.SIGTERM)  # as a service manager stops the main process
+        else:
+            os.killpg(process.pid, signal.SIGTERM)  # as `timeout` or a terminal hang-up does
+        _, stderr = process.communicate(timeout=120)
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)  # never leave a stray worker behind
+    assert process.returncode == 143, stderr
+    assert "Traceback" not in stderr and "Terminated; nothing half-written" in stderr
+    assert list(temp.iterdir()) == []  # no leaflets-workers-* or font folder left
+    assert not list(out.rglob("*.tmp"))
+    for pdf in out.rglob("*.pdf"):
+        assert len(PdfReader(pdf).pages) >= 2, pdf
+
+
+def test_no_idle_workers(tmp_path: Path) -> None:
+    # Two leaflets of one language are one piece of work: one process, however many are asked.
+    result = run("build", "-l", "es", "-o", str(tmp_path), "-j", "8")
+    assert _summary(result.output).endswith("(1 worker)"), result.output
+    result = run("build", "-l", "en", "-l", "fr", "breast", "-o", str(tmp_path), "-j", "8")
+    assert _summary(result.output).endswith("(2 workers)"), result.output
