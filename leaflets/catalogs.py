@@ -8,9 +8,10 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from babel import Locale, UnknownLocaleError
+from babel.messages.catalog import Catalog
 from babel.messages.extract import extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
-from babel.messages.pofile import write_po
+from babel.messages.pofile import read_po, write_po
 
 from leaflets import __version__
 from leaflets.errors import CatalogError, UsageError
@@ -68,13 +69,15 @@ def extract(root: Path | None = None) -> bool:
     if path.is_file():
         old = read_catalog(path)
         catalog.creation_date = old.creation_date
-        if _serialise(old) == _serialise(catalog):
+        # Compare as read back: a reader keeps one copy of a repeated comment line (two
+        # topics' notes wrapped alike), so the fresh catalog would always look changed.
+        if _serialise(old) == _serialise(read_po(io.BytesIO(_serialise(catalog)))):
             return False
     _write_atomic(path, catalog, sort_by_file=True)
     return True
 
 
-def _serialise(catalog: LeafletCatalog) -> bytes:
+def _serialise(catalog: Catalog) -> bytes:
     buffer = io.BytesIO()
     write_po(buffer, catalog, width=76, sort_by_file=True, omit_header=True)
     return buffer.getvalue()
