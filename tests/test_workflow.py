@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -14,13 +15,17 @@ from babel.messages.pofile import write_po
 from conftest import edit_po, run
 from leaflets import catalogs
 from leaflets.checks import run_checks
-from leaflets.content import load_topic
+from leaflets.content import available_topics, load_topic
 from leaflets.i18n import load_po, po_path, provenance, read_catalog, template_path
+from leaflets.models import CITATION_RE, DEFAULT_BRAND, brand_settings
 
-TITLE = "Breast calcifications"
-PARAGRAPH = (
-    "Calcifications are very common. About half of women over 50 have them. "
-    "About 1 in 10 younger women have them too [@macmillan]."
+BREAST = load_topic("breast")
+TITLE = BREAST.title
+#: The first paragraph the default brand prints in the breast leaflet with a number in it.
+PARAGRAPH = next(
+    text
+    for path, text in BREAST.variant(brand_settings(DEFAULT_BRAND)).texts()
+    if path[-1] == "paragraph" and re.search(r"\d", CITATION_RE.sub("", text))
 )
 
 
@@ -51,22 +56,27 @@ def test_init_arabic_gets_the_cldr_plural_rule(project: Path) -> None:
     assert "n%100>=11 ? 4 : 5" in forms and "nplurals=6" in forms
 
 
+def _replace_paragraph(topic_file: Path, old: str, new: str) -> None:
+    """Put ``new`` in place of the paragraph ``old``, however the file wraps its lines."""
+    pattern = r"\s+".join(re.escape(word) for word in old.split())
+    text, count = re.subn(pattern, lambda _: new, topic_file.read_text(encoding="utf-8"))
+    assert count == 1, old
+    topic_file.write_text(text, encoding="utf-8")
+
+
 def test_stale_translation_never_prints(project: Path, tmp_path: Path) -> None:
-    topic_file = project / "leaflets" / "topics" / "breast.yaml"
-    old = "About half of women over 50 have them."
-    new = "About half of women aged 50 or more have them."
-    topic_file.write_text(topic_file.read_text().replace(old, new))
+    changed = PARAGRAPH + " Ask your doctor if anything is unclear."
+    _replace_paragraph(project / "leaflets" / "topics" / "breast.yaml", PARAGRAPH, changed)
     assert run("i18n", "extract").exit_code == 0
     result = run("i18n", "update", "es")
     assert "1 new string(s), 1 marked fuzzy" in result.output
-    changed = PARAGRAPH.replace(old, new)
     entry = load_po("es")[changed]
     assert entry.fuzzy and entry.string  # the old translation, for the translator to fix
     assert PARAGRAPH in {m.id for m in load_po("es").obsolete.values()}  # kept as #~
     out = tmp_path / "out"
     refused = run("build", "-l", "es", "breast", "-o", str(out))
     assert refused.exit_code == 1
-    assert "fuzzy: 'Calcifications are very common." in refused.output
+    assert f"fuzzy: {changed[:60]!r}" in refused.output
     assert not out.exists()
     edit_po(po_path("es"), changed, fuzzy=False)  # the translator confirms it
     assert run("build", "-l", "es", "breast", "-o", str(out)).exit_code == 0
@@ -75,7 +85,9 @@ def test_stale_translation_never_prints(project: Path, tmp_path: Path) -> None:
 @pytest.mark.skipif(not shutil.which("msgfmt"), reason="GNU gettext's msgfmt is not installed")
 def test_updated_catalogs_are_valid_for_gnu_gettext(project: Path) -> None:
     topic_file = project / "leaflets" / "topics" / "breast.yaml"
-    topic_file.write_text(topic_file.read_text().replace("over 50 have", "aged 50+ have"))
+    _replace_paragraph(
+        topic_file, PARAGRAPH, PARAGRAPH + " Ask your doctor if anything is unclear."
+    )
     catalogs.extract()
     catalogs.update("es")
     check = subprocess.run(
@@ -131,8 +143,11 @@ def test_status_strict_passes_when_complete() -> None:
 def test_check_passes_on_the_project() -> None:
     result = run("check")
     assert result.exit_code == 0, result.output
-    assert "en/breast: Flesch-Kincaid grade" in result.output
-    assert "es/breast: Fernández-Huerta" in result.output
+    for name in available_topics():
+        # One line per topic, or per printed variant: "en/breast (results_scale=bi-rads): ...".
+        for lang, formula in (("en", "Flesch-Kincaid grade"), ("es", "Fernández-Huerta")):
+            pattern = rf"^\s*info\s+{lang}/{re.escape(name)}( \(.+\))?: {formula} "
+            assert re.search(pattern, result.output, re.M), (lang, name)
 
 
 @pytest.mark.parametrize(
@@ -140,7 +155,7 @@ def test_check_passes_on_the_project() -> None:
     [
         (("Approved %(date)s", "Aprobado"), "placeholder"),
         (PARAGRAPH, "numbers differ from the English"),
-        (("Breast calcifications", "Calcificaciones <b>mamarias</b>"), "markup differs"),
+        ((TITLE, "Calcificaciones <b>mamarias</b>"), "markup differs"),
         (("References", ""), "untranslated: 'References'"),
     ],
 )
@@ -148,7 +163,11 @@ def test_check_reports_catalog_problems_with_file_and_line(
     project: Path, change: object, expected: str
 ) -> None:
     if change == PARAGRAPH:
-        text = str(load_po("es")[PARAGRAPH].string).replace("50", "60")
+        # One of the paragraph's numbers, made one larger in the Spanish translation.
+        number = re.findall(r"\d+", CITATION_RE.sub("", PARAGRAPH))[-1]
+        translation = str(load_po("es")[PARAGRAPH].string)
+        text = re.sub(rf"(?<!\d){number}(?!\d)", str(int(number) + 1), translation)
+        assert text != translation
         edit_po(po_path("es"), PARAGRAPH, msgstr=text)
     else:
         msgid, msgstr = change  # type: ignore[misc]
@@ -173,7 +192,10 @@ def test_check_reports_fuzzy_and_url_changes(project: Path) -> None:
 
 def test_check_reports_bad_content(project: Path) -> None:
     path = project / "leaflets" / "topics" / "prostate.yaml"
-    path.write_text(path.read_text().replace("[@bai2013]", "[@nobody]"))
+    source = path.read_text()
+    cited = re.search(r"\[@[a-z0-9_-]+\]", source)  # the file's first one-key citation
+    assert cited is not None
+    path.write_text(source.replace(cited.group(), "[@nobody]", 1))
     findings = [f for f in run_checks() if f.level == "error"]
     assert any(f.file == str(path) and f.line > 1 and "cites [@nobody]" in f.text for f in findings)
 
