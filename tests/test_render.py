@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -9,8 +10,9 @@ import pytest
 from babel.messages.pofile import write_po
 from pypdf import PdfReader
 
-from conftest import DEMO, add_demo_topic, copy_project, pdf_text, run, squash
+from conftest import DATA, DEMO, add_demo_topic, copy_project, pdf_text, run, squash
 from leaflets import content, i18n
+from leaflets.models import CITATION_RE
 
 #: A brand on the UK 5-point scale with an emergency number and no clinic phone.
 UK_BRAND = (
@@ -67,6 +69,12 @@ def test_emergency_line_with_the_brand_number_or_local_wording(demo: Path) -> No
     assert "Calltheclinic" not in uk  # this brand gives no phone
 
 
+def _demo_text(lang: str, english: str) -> str:
+    """The synthetic topic's translation of ``english`` (tests/data), as printed: squashed."""
+    translations = json.loads((DATA / f"{DEMO}-translations.json").read_text(encoding="utf-8"))
+    return squash(CITATION_RE.sub("", translations[lang][english]))
+
+
 def _see_also_item(topic: str, lang: str) -> str:
     """A "See also" line as it should print: the title in ``lang`` and the code."""
     related = content.load_topic(topic)
@@ -81,12 +89,14 @@ def test_see_also_titles_and_code_version_in_spanish(demo: Path) -> None:
     assert _see_also_item("breast", "es") != _see_also_item("breast", "en")
     assert "TS-DEMO-01·versión2" in text
     assert "Llameahoramismoalnúmerodeemergenciasdesuzonasi:" in text
-    assert "Sospechoso" in text
+    assert _demo_text("es", "Suspicious") in text
 
 
 def test_see_also_and_document_control_in_english(demo: Path) -> None:
     text = squash(pdf_text(demo / "en" / f"{DEMO}.pdf"))
-    assert "Seealso" + _see_also_item("breast", "en") + _see_also_item("prostate", "en") in text
+    # One line: "See also: Breast calcifications (BR-CALC-01) · Prostate calcifications (...)".
+    items = _see_also_item("breast", "en") + "·" + _see_also_item("prostate", "en")
+    assert "Seealso:" + items in text
     assert "TS-DEMO-01·version2" in text
 
 
@@ -149,8 +159,11 @@ def test_arabic_table_is_mirrored(demo: Path) -> None:
 
 def test_chinese_table_text(demo: Path) -> None:
     text = squash(pdf_text(demo / "zh-Hans" / f"{DEMO}.pdf"))
-    for words in ("BI-RADS分类[2]", "可能是良性", "6个月后复查", "另请参阅"):
-        assert words in text
+    caption = _demo_text("zh_Hans", "BI-RADS groups [@birads]") + "[2]"
+    for english in ("Probably benign", "A check in 6 months"):
+        assert _demo_text("zh_Hans", english) in text
+    assert caption in text
+    assert squash(i18n.translations_for("zh_Hans").gettext("See also")) in text
     assert _see_also_item("breast", "zh_Hans") in text
 
 
