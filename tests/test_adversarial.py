@@ -17,7 +17,8 @@ import pytest
 
 from conftest import ROOT, edit_po
 from leaflets.cli import main
-from leaflets.i18n import po_path
+from leaflets.content import load_topic
+from leaflets.i18n import load_po, po_path
 
 BRAND = ROOT / "docs" / "examples" / "riverside"
 
@@ -93,7 +94,7 @@ def brand(old: str, new: str) -> Callable[[Path], list[str]]:
 
 def aliased(project: Path) -> list[str]:
     path = project / "leaflets" / "topics" / "breast.yaml"
-    _replace(path, "questions:\n  - Which", "questions:\n  - &a Which")
+    _replace(path, "questions:\n  - ", "questions:\n  - &a ")
     _replace(path, "contact_doctor:\n", "contact_doctor:\n  - *a\n")
     return ["build", "-l", "en", "breast"]
 
@@ -252,11 +253,67 @@ def no_lang_into_a_file(project: Path) -> list[str]:
     return ["build", "breast", "-o", str(project / "blocker" / "out")]
 
 
-FIFTY = "Calcifications are very common. About half of women over 50 have them. About 1 in 10 younger women have them too [@macmillan]."
-SPANISH_FIFTY = (
-    "Las calcificaciones son muy frecuentes. Aproximadamente la mitad de las mujeres de más de "
-    "50 años las tiene. Alrededor de 1 de cada 10 mujeres más jóvenes también [@macmillan]."
-)
+# The cases below edit the current breast topic and Spanish catalog, read from the files
+# rather than copied here, so that a content change does not leave them editing nothing.
+BREAST_YAML = (ROOT / "leaflets" / "topics" / "breast.yaml").read_text(encoding="utf-8")
+TOPICS = sorted(path.stem for path in (ROOT / "leaflets" / "topics").glob("*.yaml"))
+
+
+def _key_line(key: str) -> str:
+    """The breast topic's ``key: value`` line as it is now."""
+    found = re.search(rf"^{key}: .*$", BREAST_YAML, re.M)
+    assert found, key
+    return found.group()
+
+
+def _cited_once() -> str:
+    """A citation of a breast reference that is cited in this one place only."""
+    for reference in load_topic("breast").references:
+        cited = re.findall(rf"@{re.escape(reference.key)}(?=[;\]])", BREAST_YAML)
+        if len(cited) == 1 and f"[@{reference.key}]" in BREAST_YAML:
+            return f"[@{reference.key}]"
+    raise AssertionError("no breast reference is cited once, alone in its brackets")
+
+
+def _numbered_text() -> tuple[str, str, str]:
+    """A cited breast section text with a number of two digits or more, its Spanish, the number."""
+    spanish = load_po("es")
+    for path, text in load_topic("breast").texts():
+        number = re.search(r"(?<![\w@])\d{2,}(?!\w)", re.sub(r"\[@[^\]]*\]", "", text))
+        if path[0] != "sections" or not number or "[@" not in text:
+            continue
+        entry = spanish.get(text)
+        translation = str(entry.string) if entry and entry.string else ""
+        if re.search(rf"(?<!\d){number.group()}(?!\d)", translation):
+            return text, translation, number.group()
+    raise AssertionError("no cited breast text with a number of two digits or more")
+
+
+def _latin1_error() -> tuple[int, str]:
+    """Line and first bad byte of the Spanish catalog saved as Latin-1 (see po_latin1)."""
+    data = po_path("es").read_text(encoding="utf-8").encode("latin-1", errors="replace")
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return data[: exc.start].count(b"\n") + 1, f"0x{data[exc.start]:02x}"
+    raise AssertionError("the Spanish catalog is ASCII; saving it as Latin-1 changes nothing")
+
+
+CITED_ONCE = _cited_once()
+NUMBERED, SPANISH_NUMBERED, NUMBER = _numbered_text()
+
+
+def _with_number(text: str, shown: str) -> str:
+    """``text`` with its first stand-alone NUMBER written as ``shown``."""
+    return re.sub(rf"(?<!\d){NUMBER}(?!\d)", shown, text, count=1)
+
+
+#: The number wrapped in a right-to-left override, so that it is displayed reversed.
+REVERSED = _with_number(SPANISH_NUMBERED, f"\u202e{NUMBER}\u202c")
+#: Where the number stands in the topic file, with the words either side of it.
+NUMBER_IN_TOPIC = re.search(rf"\S+ {NUMBER} \S+", NUMBERED)
+assert NUMBER_IN_TOPIC and NUMBER_IN_TOPIC.group() in BREAST_YAML, NUMBERED
+LATIN1_LINE, LATIN1_BYTE = _latin1_error()
 HOSTILE_LINK = '<link rel="attachment" href="file:///etc/hostname">'
 TOPIC = r"topics/breast\.yaml"
 PO = r"es/LC_MESSAGES/messages\.po"
@@ -273,7 +330,7 @@ CASES: dict[str, Case] = {
         TOPIC + r":\d+: title: Input should be a valid string",
     ),
     "date as text": Case(
-        topic("content_date: 2026-11-22", "content_date: soon"), TOPIC + r":\d+: content_date"
+        topic(_key_line("content_date"), "content_date: soon"), TOPIC + r":\d+: content_date"
     ),
     "unknown key": Case(topic("title:", "titel:"), TOPIC + r":\d+: titel: unknown key"),
     "missing key": Case(
@@ -285,11 +342,16 @@ CASES: dict[str, Case] = {
     "duplicate topic id": Case(
         topic("id: breast", "id: prostate"), TOPIC + r":1: id 'prostate' must match"
     ),
-    "undefined reference": Case(topic("[@nci]", "[@nobody]"), TOPIC + r":\d+: cites \[@nobody\]"),
-    "unused reference": Case(topic("[@nci]", ""), TOPIC + r":\d+: reference 'nci' is never cited"),
-    "malformed citation": Case(topic("[@nci]", "[@NCI here]"), TOPIC + r":\d+: malformed citation"),
+    "undefined reference": Case(topic(CITED_ONCE, "[@nobody]"), TOPIC + r":\d+: cites \[@nobody\]"),
+    "unused reference": Case(
+        topic(CITED_ONCE, ""),
+        TOPIC + rf":\d+: reference '{re.escape(CITED_ONCE[2:-1])}' is never cited",
+    ),
+    "malformed citation": Case(
+        topic(CITED_ONCE, "[@NOBODY here]"), TOPIC + r":\d+: malformed citation"
+    ),
     "review dates reversed": Case(
-        topic("next_review: 2028-11-22", "next_review: 2020-01-01"),
+        topic(_key_line("next_review"), "next_review: 2020-01-01"),
         TOPIC + r":\d+: next_review: must be after content_date",
     ),
     "invalid utf-8": Case(
@@ -315,7 +377,10 @@ CASES: dict[str, Case] = {
         TOPIC + r":\d+: title: contains the invisible character U\+0007",
     ),
     "bidi override in a topic": Case(
-        topic("over 50 have", "over \u202e50\u202c have"),
+        topic(
+            NUMBER_IN_TOPIC.group(),
+            _with_number(NUMBER_IN_TOPIC.group(), f"\u202e{NUMBER}\u202c"),
+        ),
         TOPIC + r":\d+: sections.*contains the invisible character U\+202E",
     ),
     # Catalogs: syntax, header, plurals, what a translation must keep, markup.
@@ -349,16 +414,13 @@ CASES: dict[str, Case] = {
         PO + r":\d+: es/breast: placeholder %\(date\)s is missing",
     ),
     "dropped citation": Case(
-        catalog(
-            "Calcifications are too small to feel, and they do not cause pain. Most people learn they have them after a routine mammogram [@macmillan].",
-            "Son muy pequeñas.",
-        ),
+        catalog(NUMBERED, re.sub(r"\s*\[@[^\]]*\]", "", SPANISH_NUMBERED)),
         PO + r":\d+: es/breast: citation markers differ",
     ),
     "changed number": Case(
         catalog(
-            "Calcifications are very common. About half of women over 50 have them. About 1 in 10 younger women have them too [@macmillan].",
-            "Son frecuentes: la mitad de las mujeres de más de 60 las tiene; 1 de cada 10 jóvenes también [@macmillan].",
+            NUMBERED,
+            _with_number(SPANISH_NUMBERED, str(int(NUMBER) + 10)),
         ),
         PO + r":\d+: es/breast: numbers differ",
     ),
@@ -379,11 +441,11 @@ CASES: dict[str, Case] = {
     ),
     # Catalogs: invisible characters that change what is displayed (bidi controls, Cf).
     "bidi override shows 50 as 05": Case(
-        catalog(FIFTY, SPANISH_FIFTY.replace("50", "\u202e50\u202c")),
+        catalog(NUMBERED, REVERSED),
         PO + r":\d+: es/breast: bidi control U\+202E RIGHT-TO-LEFT OVERRIDE is not in the English",
     ),
     "bidi override (check)": Case(
-        catalog(FIFTY, SPANISH_FIFTY.replace("50", "\u202e50\u202c"), command="check"),
+        catalog(NUMBERED, REVERSED, command="check"),
         r"error +\d+  bidi control U\+202E RIGHT-TO-LEFT OVERRIDE is not in the English",
     ),
     "bidi isolate": Case(
@@ -397,7 +459,7 @@ CASES: dict[str, Case] = {
         catalog("References", "\u061cReferencias"), PO + r":\d+: es/breast: bidi control U\+061C"
     ),
     "zero width space in a number": Case(
-        catalog(FIFTY, SPANISH_FIFTY.replace("50", "5\u200b0")),
+        catalog(NUMBERED, _with_number(SPANISH_NUMBERED, f"{NUMBER[0]}\u200b{NUMBER[1:]}")),
         PO + r":\d+: es/breast: invisible character U\+200B ZERO WIDTH SPACE",
     ),
     "word joiner": Case(
@@ -429,7 +491,9 @@ CASES: dict[str, Case] = {
         po_text("charset=utf-8", "charset=klingon"),
         PO + r":17: the header declares charset 'klingon'",
     ),
-    "po saved as Latin-1": Case(po_latin1, PO + r":\d+: not valid UTF-8 \(byte 0xf1\); save"),
+    "po saved as Latin-1": Case(
+        po_latin1, PO + rf":{LATIN1_LINE}: not valid UTF-8 \(byte {LATIN1_BYTE}\); save"
+    ),
     "po duplicate msgid": Case(
         po_append('\nmsgid "References"\nmsgstr "Otras referencias"\n'),
         PO + r":\d+: duplicate message definition \(first defined on line \d+\)",
@@ -605,7 +669,9 @@ CASES: dict[str, Case] = {
         code=2,
     ),
     "unknown topic": Case(
-        lambda p: ["build", "knee"], r"unknown topic 'knee'; choose from: breast, prostate", code=2
+        lambda p: ["build", "knee"],
+        r"unknown topic 'knee'; choose from: " + re.escape(", ".join(TOPICS)),
+        code=2,
     ),
     "output folder not writable": Case(output_is_a_file, r"blocker/out/en: cannot write output"),
     "output folder not writable, no --lang": Case(
