@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import email
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -43,6 +44,20 @@ def edit_topic(name: str, old: str, new: str) -> None:
     path.write_text(text.replace(old, new), encoding="utf-8")
     content.load_topic.cache_clear()  # each real command is a fresh process
     i18n.topic_messages.cache_clear()
+
+
+def a_sentence(name: str) -> str:
+    """An English sentence of the topic without citations, as written on one line of its file."""
+    text = topic_path(name).read_text(encoding="utf-8")
+    return next(
+        sentence
+        for _, string in load_topic(name).texts()
+        for sentence in re.split(r"(?<=\.) ", string)
+        if len(sentence.split()) > 5
+        and sentence.endswith(".")
+        and "[@" not in sentence
+        and sentence in text
+    )
 
 
 def pages(pdf: Path) -> list[str]:
@@ -98,7 +113,8 @@ def test_one_changed_english_sentence_brings_the_band_back(
     approve(riverside, "breast", *APPROVER)
     build(tmp_path, "--brand", str(riverside), "--lang", "en", "breast")
     assert squash(BAND) not in squash(pdf_text(tmp_path / "riverside" / "en" / "breast-letter.pdf"))
-    edit_topic("breast", "They become more common", "They get more common")
+    sentence = a_sentence("breast")
+    edit_topic("breast", sentence, sentence.removesuffix(".") + ", as a rule.")
     result = build(tmp_path, "--brand", str(riverside), "--lang", "en", "breast")
     assert "(up to date)" not in result.output  # type: ignore[attr-defined]
     pdf = tmp_path / "riverside" / "en" / "breast-letter.pdf"
@@ -145,9 +161,12 @@ def test_an_expired_approval_prints_the_band(
 ) -> None:
     approve(riverside, "breast", *APPROVER)
     # The next review falls due: the fingerprint is unchanged, but the approval expires.
-    due = load_topic("breast").next_review.isoformat()
+    # (The content date moves back a day first: a next review must come after it.)
+    topic = load_topic("breast")
     today = dt.date.today().isoformat()
-    edit_topic("breast", f"next_review: {due}", f"next_review: {today}")
+    yesterday = (dt.date.today() - dt.timedelta(days=1)).isoformat()
+    edit_topic("breast", f"content_date: {topic.content_date}", f"content_date: {yesterday}")
+    edit_topic("breast", f"next_review: {topic.next_review}", f"next_review: {today}")
     result = build(tmp_path, "--brand", str(riverside), "--lang", "en", "breast")
     assert f"next review was due on {today}" in result.output  # type: ignore[attr-defined]
     pdf = tmp_path / "riverside" / "en" / "breast-letter.pdf"

@@ -12,6 +12,7 @@ import pytest
 from pypdf import PdfReader
 
 from conftest import pdf_text, run, squash
+from leaflets.content import load_topic
 from leaflets.i18n import compile_catalog
 from mail_server import Inbox, free_port
 
@@ -44,13 +45,13 @@ def test_mail_in_the_patients_language_over_loopback(inbox: Inbox, tmp_path: Pat
     assert message["To"] == "jane@example.org"
     expected = spanish.gettext("Your information leaflets from %(clinic)s")
     assert message["Subject"] == expected % {"clinic": "Example Community Clinic"}
+    english = [load_topic(topic).title for topic in ("breast", "prostate")]
+    titles = [spanish.gettext(title) for title in english]
+    assert not set(titles) & set(english)  # both in Spanish
     body = message.get_body(("plain",)).get_content()  # type: ignore[union-attr]
-    assert "21 de mayo de 2037" in body and "Calcificaciones mamarias" in body
+    assert "21 de mayo de 2037" in body and all(title in body for title in titles)
     files = _attachments(message)
-    assert [name for name, _ in files] == [
-        "Calcificaciones mamarias.pdf",
-        "Calcificaciones prostáticas.pdf",
-    ]
+    assert [name for name, _ in files] == [f"{title}.pdf" for title in titles]
     for _, data in files:
         reader = PdfReader(io.BytesIO(data))
         assert reader.trailer["/Root"]["/Lang"] == "es"
