@@ -11,6 +11,7 @@ import unicodedata
 from pathlib import Path
 
 import pytest
+from babel.dates import format_date
 from pypdf import PdfReader
 
 from conftest import ROOT, edit_po, pdf_text, run, squash
@@ -18,7 +19,7 @@ from leaflets.build import Job, Variant, leaflet_html, prepare
 from leaflets.content import available_topics, load_topic
 from leaflets.errors import RenderError
 from leaflets.i18n import available_languages, bcp47, compile_catalog, interface_messages, po_path
-from leaflets.models import CITATION_RE
+from leaflets.models import CITATION_RE, DEFAULT_BRAND, Topic, brand_settings
 from leaflets.pdf import font_families, write_pdf
 
 TOPICS = available_topics()
@@ -27,6 +28,11 @@ STYLE = Variant().style
 
 LANGUAGES = available_languages()
 TRANSLATED = [lang for lang in LANGUAGES if lang != "en"]
+
+
+def _printed_topic(name: str) -> Topic:
+    """The topic as the built leaflets print it: the default brand's variant."""
+    return load_topic(name).variant(brand_settings(DEFAULT_BRAND))
 
 
 def _pdf_fonts(reader: PdfReader) -> set[str]:
@@ -61,7 +67,7 @@ def test_pdf_language_pages_and_fonts(built: Path, lang: str, name: str) -> None
 @pytest.mark.parametrize("lang", TRANSLATED)
 @pytest.mark.parametrize("name", TOPICS)
 def test_translated_pdf_is_in_its_language_throughout(built: Path, lang: str, name: str) -> None:
-    topic = load_topic(name)
+    topic = _printed_topic(name)
     catalog = compile_catalog(lang)
     reader = PdfReader(built / bcp47(lang) / f"{name}.pdf")
     text = pdf_text(built / bcp47(lang) / f"{name}.pdf")
@@ -71,7 +77,6 @@ def test_translated_pdf_is_in_its_language_throughout(built: Path, lang: str, na
         return _comparable(CITATION_RE.sub("", catalog.gettext(message)), lang)
 
     flat = _comparable(text, lang)
-    assert tr(topic.title) in flat
     label = catalog.gettext("Page %(page)s of %(pages)s")
     assert _comparable(label % {"page": 1, "pages": len(reader.pages)}, lang) in flat
     if lang in LOSSY_TEXT_LAYER:
@@ -79,6 +84,7 @@ def test_translated_pdf_is_in_its_language_throughout(built: Path, lang: str, na
         html = leaflet_html(prepare(Job(name, lang)))
         flat = _comparable(htmllib.unescape(re.sub(r"<[^>]+>", " ", html)), lang)
 
+    assert tr(topic.title) in flat
     for section in topic.sections:
         assert tr(section.heading) in flat
     # Strings printed only when the topic has what they introduce.
@@ -97,25 +103,41 @@ def test_translated_pdf_is_in_its_language_throughout(built: Path, lang: str, na
     # No English sentence of the English leaflet (content or template) is left.
     # The "not approved" band repeats its English words on purpose, for staff.
     interface = [m.msgid for m in interface_messages() if m.msgid != "Not approved for patient use"]
-    english = [t for _, t in topic.texts()] + interface
+    english = [t for _, t in load_topic(name).texts()] + interface
     for source in english:
         for sentence in CITATION_RE.sub("", source).split(". "):
             if len(sentence.split()) >= 4:
                 assert squash(sentence) not in flat, sentence
 
 
-#: WeasyPrint 70 writes one Unicode mapping per glyph, so a Devanagari glyph that stands for
-#: different letters in different clusters, or a reordered vowel sign, comes out wrong when
-#: text is copied. The printed glyphs are right (checked on page images).
-LOSSY_TEXT_LAYER = {"hi"}
+#: WeasyPrint 70 writes one Unicode mapping per glyph (the text of its first use), so a
+#: Devanagari glyph that stands for different letters in different clusters, or a reordered
+#: vowel sign, comes out wrong when text is copied. In Arabic, a lam-alef ligature first drawn
+#: with a vowel mark between its letters (إلّا, بدلًا) copies as nothing in the whole PDF
+#: (pinned by test_arabic_lam_alef_is_copied_as_text), and a bold line is cut into pieces
+#: wherever a glyph is raised, which pypdf puts out of order. The printed glyphs are right
+#: (checked on page images).
+LOSSY_TEXT_LAYER = {"hi", "ar"}
 
 
 def _comparable(text: str, lang: str) -> str:
     """Text for comparison: no white space, NFC; Hindi reduced to its base letters."""
     text = unicodedata.normalize("NFC", squash(text))
-    if lang in LOSSY_TEXT_LAYER:
+    if lang == "hi":
         text = "".join(c for c in text if not unicodedata.category(c).startswith("M"))
     return text
+
+
+@pytest.mark.xfail(
+    strict=True,
+    raises=AssertionError,
+    reason="WeasyPrint 70 maps a lam-alef ligature first drawn with a vowel mark to no text",
+)
+def test_arabic_lam_alef_is_copied_as_text() -> None:
+    # إلّا has a shadda between lam and alef; the same ligature in ولا then copies as "و".
+    html = '<html lang="ar" dir="rtl"><title>t</title><p>إلّا</p><p>ولا تغني</p>'
+    text = pdf_text(write_pdf(html, lang="ar", label="ar/test", style=STYLE))
+    assert "ولا" in text
 
 
 def _first_x(path: Path, wanted: str) -> float:
@@ -132,10 +154,11 @@ def _first_x(path: Path, wanted: str) -> float:
 
 
 def test_arabic_is_laid_out_right_to_left(built: Path) -> None:
-    title = compile_catalog("ar").gettext(load_topic("breast").title)
+    english = load_topic("breast").title
+    title = compile_catalog("ar").gettext(english)
     width = float(PdfReader(built / "ar" / "breast.pdf").pages[0].mediabox.width)
     assert _first_x(built / "ar" / "breast.pdf", title) > width / 2
-    assert _first_x(built / "en" / "breast.pdf", "Breast calcifications") < width / 4
+    assert _first_x(built / "en" / "breast.pdf", english) < width / 4
 
 
 @pytest.mark.parametrize("lang", ["en", "es"])
@@ -143,7 +166,7 @@ def test_arabic_is_laid_out_right_to_left(built: Path) -> None:
 def test_references_are_numbered_in_order_of_first_citation(
     built: Path, lang: str, name: str
 ) -> None:
-    topic = load_topic(name)
+    topic = _printed_topic(name)  # its own references, numbered in its own order
     flat = squash(pdf_text(built / lang / f"{name}.pdf"))
     refs = flat[
         flat.rindex(
@@ -156,14 +179,19 @@ def test_references_are_numbered_in_order_of_first_citation(
         assert entry in refs, entry
         assert refs.index(entry) > position
         position = refs.index(entry)
-    assert "[1]" in flat and f"[{len(topic.references)}" in flat.replace(",", "[")
+    assert "[1]" in flat and f"[{len(topic.numbered_references())}" in flat.replace(",", "[")
 
 
 def test_content_date_is_formatted_for_the_locale(built: Path) -> None:
+    date = load_topic("breast").content_date
     # In the unreviewed-translation notice: "the English version of 22 November 2026".
-    assert "22denoviembrede2026" in squash(pdf_text(built / "es" / "breast.pdf"))
+    spanish = squash(format_date(date, format="long", locale="es"))
+    assert spanish.startswith(str(date.day)) and "de" in spanish  # "22 de noviembre de 2026"
+    assert spanish in squash(pdf_text(built / "es" / "breast.pdf"))
     # The English leaflet makes no date claim without an approval (see test_approvals).
-    assert "November22,2026" not in squash(pdf_text(built / "en" / "breast.pdf"))
+    english = squash(format_date(date, format="long", locale="en"))
+    assert english.startswith(date.strftime("%B"))  # "November22,2026"
+    assert english not in squash(pdf_text(built / "en" / "breast.pdf"))
 
 
 def test_two_builds_are_byte_identical(built: Path, tmp_path: Path) -> None:
