@@ -641,8 +641,8 @@ def run_main(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, 
     return code, captured.out + captured.err
 
 
-def test_there_are_at_least_sixty_distinct_bad_inputs() -> None:
-    assert len(CASES) >= 60
+def test_there_are_at_least_ninety_distinct_bad_inputs() -> None:
+    assert len(CASES) >= 90
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
