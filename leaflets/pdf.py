@@ -23,6 +23,7 @@ from babel import Locale
 
 from leaflets.errors import RenderError
 from leaflets.i18n import language_and_script
+from leaflets.overflow import find_overflows
 from leaflets.paths import ASSETS_DIR, TEMPLATES_DIR
 from leaflets.pdf_structure import add_table_header_scope
 
@@ -307,13 +308,19 @@ def write_pdf(
     sheets = _stylesheets(lang, style, stylesheet)
     fetcher = new_fetcher(extra_files)
     with _captured_warnings() as captured:
-        document = wp.HTML(string=html, base_url=TEMPLATES_DIR.as_uri() + "/", url_fetcher=fetcher)
-        pdf: bytes = document.write_pdf(
-            stylesheets=list(sheets),
-            font_config=_font_config(),
-            pdf_variant="pdf/ua-1",
-            finisher=add_table_header_scope,
+        source = wp.HTML(string=html, base_url=TEMPLATES_DIR.as_uri() + "/", url_fetcher=fetcher)
+        document = source.render(
+            stylesheets=list(sheets), font_config=_font_config(), pdf_variant="pdf/ua-1"
         )
+        # Checked after layout, before anything is written: clipped text is never printed.
+        overflows = find_overflows(document)
+        if overflows:
+            raise RenderError(
+                f"{label}: text does not fit: "
+                + "; ".join(o.describe() for o in overflows[:3])
+                + "; shorten the text or break the long word"
+            )
+        pdf: bytes = document.write_pdf(pdf_variant="pdf/ua-1", finisher=add_table_header_scope)
     if fetcher.blocked:
         raise RenderError(
             f"{label}: refused to load {fetcher.blocked[0]} (only the package's own assets "

@@ -482,6 +482,12 @@ CASES: dict[str, Case] = {
         catalog("References", "\x1b[2JReferencias"),
         PO + r":\d+: es/breast: .*invisible character U\+001B",
     ),
+    # Layout: text that cannot wrap must not run off the page.
+    "footer translation runs off the page": Case(
+        catalog("Page %(page)s of %(pages)s", "Página %(page)s de %(pages)s" + " siempre" * 30),
+        r"(?m)FAILED es/breast: text does not fit: 'Página 1 de 4 siempre siempre .*' runs past "
+        r"the edge of the page on page 1; shorten the text or break the long word$",
+    ),
     # Catalogs: charset, duplicates, header, what the file is.
     "po declares ISO-8859-1": Case(
         po_text("charset=utf-8", "charset=ISO-8859-1"),
@@ -701,8 +707,8 @@ def run_main(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, 
     return code, captured.out + captured.err
 
 
-def test_there_are_at_least_sixty_distinct_bad_inputs() -> None:
-    assert len(CASES) >= 60
+def test_there_are_at_least_ninety_distinct_bad_inputs() -> None:
+    assert len(CASES) >= 90
 
 
 @pytest.mark.parametrize("name", sorted(CASES))

@@ -1,0 +1,45 @@
+"""Text never runs off the page: long words wrap, and what cannot fit is a build error."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from conftest import ROOT, edit_po, pdf_text, run, squash
+from leaflets.i18n import po_path
+
+FIFTY = (
+    "Calcifications are very common. About half of women over 50 have them. About 1 in 10 "
+    "younger women have them too [@macmillan]."
+)
+#: A 180-letter "word", as a compound or a pasted code can be: longer than any line.
+LONG_WORD = (
+    "Mikroverkalkungsbrustuntersuchungsergebnismitteilungsvorsorgeprogrammteilnehmerinnenbrief" * 2
+)
+
+
+def test_a_long_word_in_a_translation_wraps(project: Path, tmp_path: Path) -> None:
+    spanish = f"Son muy frecuentes: la mitad de las mujeres de más de 50 {LONG_WORD}; 1 de cada 10."
+    edit_po(po_path("es"), FIFTY, msgstr=spanish + " [@macmillan]")
+    result = run("build", "-l", "es", "breast", "-o", str(tmp_path))
+    assert result.exit_code == 0, result.output
+    text = pdf_text(tmp_path / "es" / "breast.pdf")
+    assert LONG_WORD in squash(text)  # all of it is printed...
+    assert LONG_WORD not in text  # ...over more than one line, not clipped at the page edge
+
+
+def test_a_long_address_and_qr_url_wrap(tmp_path: Path) -> None:
+    brand = tmp_path / "clinic"
+    shutil.copytree(ROOT / "docs" / "examples" / "riverside", brand)
+    toml = brand / "riverside.toml"
+    qr = "riverside.example/leaflets/" + "calcifications-breast-" * 2 + "01234"
+    assert len("https://" + qr) == 84  # the longest allowed
+    text = toml.read_text()
+    text = text.replace('"12 Mill Lane, Riverside"', f'"12 Mill Lane, {LONG_WORD}"')
+    text = text.replace('"https://riverside.example/leaflets"', f'"https://{qr}"')
+    toml.write_text(text)
+    result = run("build", "-l", "en", "breast", "--brand", str(toml), "-o", str(tmp_path / "o"))
+    assert result.exit_code == 0, result.output
+    printed = pdf_text(tmp_path / "o" / "riverside" / "en" / "breast-letter.pdf")
+    for long_text in (LONG_WORD, qr):
+        assert long_text in squash(printed) and long_text not in printed
