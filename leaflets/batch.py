@@ -182,6 +182,11 @@ def _run(jobs: list[Job], settings: Settings, report: Callable[[Outcome], None])
         for index, status, seconds, error in results:
             outcomes.append(_outcome(index, status, seconds, error, workers))
             report(outcomes[-1])
+        # Let idle workers take the stop sentinel and exit. Leaving the block would otherwise
+        # terminate them with SIGTERM, whose handler unwinds them: one could be stopped while
+        # holding the task queue's lock, and the next one then waited for it for ever (seen).
+        pool.close()
+        pool.join()
     return outcomes
 
 
