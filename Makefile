@@ -5,15 +5,17 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 # System libraries WeasyPrint needs: Pango for text layout, HarfBuzz subset for fast font subsetting.
 SYSTEM_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0
+# Only for the tests: SpamAssassin scores the e-mail that `leaflets mail` writes.
+TEST_PACKAGES := spamassassin
 
-.PHONY: build test check pot bench sysdeps clean
+.PHONY: build test check pot bench sysdeps testdeps clean
 
 build: $(STAMP)
 	$(BIN)/leaflets build
 
 # Tests run with a private TMPDIR: anything a test or a build leaves there (other than pytest's
 # own folder) fails the run, and the folder is removed either way.
-test: $(STAMP)
+test: $(STAMP) testdeps
 	@tmp=$$(mktemp -d "$${TMPDIR:-/tmp}/leaflets-test.XXXXXX") || exit 1; \
 	TMPDIR="$$tmp" $(BIN)/pytest; status=$$?; \
 	left=$$(find "$$tmp" -mindepth 1 -maxdepth 1 ! -name 'pytest-of-*'); \
@@ -30,21 +32,31 @@ check: $(STAMP)
 pot: $(STAMP)
 	$(BIN)/leaflets i18n extract
 
+# $(call apt_install,PACKAGES,WHAT,IF_NOT_ROOT): install the missing Debian packages as root;
+# otherwise print the apt-get command and run IF_NOT_ROOT.
+define apt_install
+@command -v dpkg-query >/dev/null || { echo "not a Debian system: install $(2) yourself"; exit 0; }; \
+missing=""; \
+for pkg in $(1); do \
+  dpkg-query -W -f='$${Status}' $$pkg 2>/dev/null | grep -q "ok installed" || missing="$$missing $$pkg"; \
+done; \
+if [ -z "$$missing" ]; then exit 0; fi; \
+if [ "$$(id -u)" = 0 ]; then \
+  echo "installing $(2):$$missing"; \
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+else \
+  echo "missing $(2):$$missing"; \
+  echo "run this, then make again:  sudo apt-get install -y$$missing"; \
+  $(3); \
+fi
+endef
+
 sysdeps:
-	@command -v dpkg-query >/dev/null || { echo "not a Debian system: install Pango >= 1.44 and HarfBuzz yourself"; exit 0; }; \
-	missing=""; \
-	for pkg in $(SYSTEM_PACKAGES); do \
-	  dpkg-query -W -f='$${Status}' $$pkg 2>/dev/null | grep -q "ok installed" || missing="$$missing $$pkg"; \
-	done; \
-	if [ -z "$$missing" ]; then exit 0; fi; \
-	if [ "$$(id -u)" = 0 ]; then \
-	  echo "installing system libraries:$$missing"; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
-	else \
-	  echo "missing system libraries:$$missing"; \
-	  echo "run this, then make again:  sudo apt-get install -y$$missing"; \
-	  exit 1; \
-	fi
+	$(call apt_install,$(SYSTEM_PACKAGES),system libraries (Pango >= 1.44 and HarfBuzz),exit 1)
+
+# Without them the tests that need them are skipped (never when make runs as root, as in CI).
+testdeps:
+	$(call apt_install,$(TEST_PACKAGES),test tools,echo "the SpamAssassin test is skipped until then")
 
 $(STAMP): pyproject.toml | sysdeps
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
