@@ -71,7 +71,7 @@ def mail_problems(lang: str) -> list[str]:
         return [exc.message]
     po = po_path(lang)
     return [
-        f"{po}:{gap.po_line or 0}: {lang}: not ready for mail: {gap.status}: "
+        f"{po}:{gap.po_line or 0}: {bcp47(lang)}: not ready for mail: {gap.status}: "
         f"{gap.message.msgid[:50]!r}; fix the translation"
         for gap in find_gaps(catalog, interface_messages("mail"))
     ]
