@@ -8,7 +8,7 @@ SYSTEM_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0
 # Only for the tests: SpamAssassin scores the e-mail that `leaflets mail` writes.
 TEST_PACKAGES := spamassassin
 
-.PHONY: build test check pot bench sysdeps testdeps clean
+.PHONY: build test check pot bench sysdeps testdeps lock clean
 
 build: $(STAMP)
 	$(BIN)/leaflets build
@@ -58,13 +58,26 @@ sysdeps:
 testdeps:
 	$(call apt_install,$(TEST_PACKAGES),test tools,echo "the SpamAssassin test is skipped until then")
 
-$(STAMP): pyproject.toml | sysdeps
+# The exact versions and hashes in requirements-dev.lock (the runtime ones and the tools), then
+# leaflets itself as an editable install without resolving anything again.
+$(STAMP): pyproject.toml requirements-dev.lock | sysdeps
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
 	  { echo "leaflets needs Python 3.11 or newer; set PYTHON=python3.x"; exit 1; }
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet --require-hashes -r requirements-dev.lock
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
 	touch $(STAMP)
+
+# After changing dependencies in pyproject.toml: pin them again with hashes. Versions already
+# pinned stay unless LOCK_FLAGS=--upgrade. requirements.lock is the runtime set alone.
+LOCK_FLAGS ?=
+COMPILE = $(BIN)/uv pip compile pyproject.toml --universal --python-version 3.11 \
+	--generate-hashes --custom-compile-command "make lock" --quiet $(LOCK_FLAGS)
+lock: $(STAMP)
+	$(BIN)/python -m pip install --quiet uv==0.13.9
+	$(COMPILE) -o requirements.lock
+	$(COMPILE) --extra dev -o requirements-dev.lock
 
 clean:
 	rm -rf output $(VENV) translations/*/LC_MESSAGES/*.mo
