@@ -5,15 +5,17 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 # System libraries WeasyPrint needs: Pango for text layout, HarfBuzz subset for fast font subsetting.
 SYSTEM_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0
+# Only for the tests: SpamAssassin scores the e-mail that `leaflets mail` writes.
+TEST_PACKAGES := spamassassin
 
-.PHONY: build test check pot bench sysdeps clean
+.PHONY: build test check pot bench sysdeps testdeps lock clean
 
 build: $(STAMP)
 	$(BIN)/leaflets build
 
 # Tests run with a private TMPDIR: anything a test or a build leaves there (other than pytest's
 # own folder) fails the run, and the folder is removed either way.
-test: $(STAMP)
+test: $(STAMP) testdeps
 	@tmp=$$(mktemp -d "$${TMPDIR:-/tmp}/leaflets-test.XXXXXX") || exit 1; \
 	TMPDIR="$$tmp" $(BIN)/pytest; status=$$?; \
 	left=$$(find "$$tmp" -mindepth 1 -maxdepth 1 ! -name 'pytest-of-*'); \
@@ -30,29 +32,52 @@ check: $(STAMP)
 pot: $(STAMP)
 	$(BIN)/leaflets i18n extract
 
-sysdeps:
-	@command -v dpkg-query >/dev/null || { echo "not a Debian system: install Pango >= 1.44 and HarfBuzz yourself"; exit 0; }; \
-	missing=""; \
-	for pkg in $(SYSTEM_PACKAGES); do \
-	  dpkg-query -W -f='$${Status}' $$pkg 2>/dev/null | grep -q "ok installed" || missing="$$missing $$pkg"; \
-	done; \
-	if [ -z "$$missing" ]; then exit 0; fi; \
-	if [ "$$(id -u)" = 0 ]; then \
-	  echo "installing system libraries:$$missing"; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
-	else \
-	  echo "missing system libraries:$$missing"; \
-	  echo "run this, then make again:  sudo apt-get install -y$$missing"; \
-	  exit 1; \
-	fi
+# $(call apt_install,PACKAGES,WHAT,IF_NOT_ROOT): install the missing Debian packages as root;
+# otherwise print the apt-get command and run IF_NOT_ROOT.
+define apt_install
+@command -v dpkg-query >/dev/null || { echo "not a Debian system: install $(2) yourself"; exit 0; }; \
+missing=""; \
+for pkg in $(1); do \
+  dpkg-query -W -f='$${Status}' $$pkg 2>/dev/null | grep -q "ok installed" || missing="$$missing $$pkg"; \
+done; \
+if [ -z "$$missing" ]; then exit 0; fi; \
+if [ "$$(id -u)" = 0 ]; then \
+  echo "installing $(2):$$missing"; \
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+else \
+  echo "missing $(2):$$missing"; \
+  echo "run this, then make again:  sudo apt-get install -y$$missing"; \
+  $(3); \
+fi
+endef
 
-$(STAMP): pyproject.toml | sysdeps
+sysdeps:
+	$(call apt_install,$(SYSTEM_PACKAGES),system libraries (Pango >= 1.44 and HarfBuzz),exit 1)
+
+# Without them the tests that need them are skipped (never when make runs as root, as in CI).
+testdeps:
+	$(call apt_install,$(TEST_PACKAGES),test tools,echo "the SpamAssassin test is skipped until then")
+
+# The exact versions and hashes in requirements-dev.lock (the runtime ones and the tools), then
+# leaflets itself as an editable install without resolving anything again.
+$(STAMP): pyproject.toml requirements-dev.lock | sysdeps
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
 	  { echo "leaflets needs Python 3.11 or newer; set PYTHON=python3.x"; exit 1; }
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet --require-hashes -r requirements-dev.lock
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
 	touch $(STAMP)
+
+# After changing dependencies in pyproject.toml: pin them again with hashes. Versions already
+# pinned stay unless LOCK_FLAGS=--upgrade. requirements.lock is the runtime set alone.
+LOCK_FLAGS ?=
+COMPILE = $(BIN)/uv pip compile pyproject.toml --universal --python-version 3.11 \
+	--generate-hashes --custom-compile-command "make lock" --quiet $(LOCK_FLAGS)
+lock: $(STAMP)
+	$(BIN)/python -m pip install --quiet uv==0.13.9
+	$(COMPILE) -o requirements.lock
+	$(COMPILE) --extra dev -o requirements-dev.lock
 
 clean:
 	rm -rf output $(VENV) translations/*/LC_MESSAGES/*.mo

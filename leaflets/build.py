@@ -63,7 +63,7 @@ class Job:
     @property
     def label(self) -> str:
         """How messages name this leaflet."""
-        return f"{self.lang}/{self.topic}"
+        return f"{bcp47(self.lang)}/{self.topic}"
 
 
 def output_path(out_dir: Path, job: Job) -> Path:

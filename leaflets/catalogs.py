@@ -18,6 +18,7 @@ from leaflets.errors import CatalogError, UsageError
 from leaflets.files import replace_file
 from leaflets.i18n import (
     available_languages,
+    bcp47,
     compile_catalog,
     leaflet_messages,
     load_po,
@@ -92,13 +93,15 @@ def init(code: str, translated_by: str) -> Path:
         locale = Locale.parse("_".join(parts))
     except (ValueError, UnknownLocaleError):
         raise UsageError(
-            f"{code!r} is not a language Babel knows (CLDR); try e.g. fr or pt_BR"
+            f"{code!r} is not a language Babel knows (CLDR); try e.g. fr or pt-BR"
         ) from None
     lang = str(locale)
     existing = [name for name in available_languages() if name.lower() == lang.lower()]
     if existing or po_path(lang).exists():
         lang = existing[0] if existing else lang
-        raise CatalogError(f"{po_path(lang)}: already exists; use `leaflets i18n update {lang}`")
+        raise CatalogError(
+            f"{po_path(lang)}: already exists; use `leaflets i18n update {bcp47(lang)}`"
+        )
     path = po_path(lang)
     catalog = read_catalog(template_path(), lang)
     catalog.locale = locale

@@ -17,6 +17,7 @@ from leaflets.glossary import glossary_mismatches, glossary_path, load_glossary
 from leaflets.i18n import (
     SOURCE_LANGUAGE,
     available_languages,
+    bcp47,
     find_gaps,
     leaflet_messages,
     load_po,
@@ -145,7 +146,8 @@ def _loadable_topics() -> list[str]:
 
 def _label(lang: str, name: str, variant: str) -> str:
     """``es/breast``, or ``es/breast (results_scale=uk-5-point)`` for one of several variants."""
-    return f"{lang}/{name} ({variant})" if variant else f"{lang}/{name}"
+    code = bcp47(lang)
+    return f"{code}/{name} ({variant})" if variant else f"{code}/{name}"
 
 
 def check_readability(max_grade: float) -> Iterator[Finding]:
@@ -277,7 +279,7 @@ def check_approvals(brand: Brand, today: dt.date, warning_days: float) -> Iterat
             if lang == SOURCE_LANGUAGE
             else ("translation review", state.translation)
         )
-        label = f"{lang.replace('_', '-')}/{topic}: {what}"
+        label = f"{bcp47(lang)}/{topic}: {what}"
         line = record_line(path, found.record) if found.record else 0
         if found.kind in ("lapsed", "expired"):
             yield Finding(str(path), line, "error", f"{label} {found.describe()}")
@@ -294,7 +296,7 @@ def _stray_records(path: Path) -> Iterator[Finding]:
 
     approvals, _ = read_approvals(path)
     topics = set(available_topics())
-    langs = {lang.replace("_", "-") for lang in available_languages()}
+    langs = {bcp47(lang) for lang in available_languages()}
     for record in [*approvals.content, *approvals.translation]:
         lang = getattr(record, "lang", SOURCE_LANGUAGE)
         if record.topic not in topics or lang not in langs:

@@ -6,8 +6,9 @@ import datetime as dt
 import os
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import click
 
@@ -16,6 +17,14 @@ from leaflets.approvals.records import ApprovalError
 from leaflets.batch import TIME_LIMIT, Outcome, Settings, parse_shard, run_batch, shard
 from leaflets.build import Job, Variant, default_languages
 from leaflets.cli_approvals import approve, record_version, review_sheet
+from leaflets.cli_support import (
+    DEBUG_HELP,
+    accept_debug_everywhere,
+    complete_languages,
+    complete_topics,
+    display_width,
+    pad,
+)
 from leaflets.cli_translate import check, i18n, status
 from leaflets.content import available_topics, load_topic
 from leaflets.errors import LeafletsError, Terminated, UsageError
@@ -30,16 +39,22 @@ from leaflets.i18n import (
 from leaflets.mail import DEADLINE
 from leaflets.models import DEFAULT_BRAND, Brand
 
-#: Options that build and mail share.
-OUTPUT_OPTION = click.option(
-    "--output",
-    "-o",
-    "out_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path("output"),
-    show_default=True,
-    help="Folder for the PDFs (mail keeps only impersonal ones there).",
-)
+Command = TypeVar("Command", bound=Callable[..., Any])
+
+
+def _output_option(help_text: str) -> Callable[[Command], Command]:
+    """-o for build and mail, which keep different things there."""
+    return click.option(
+        "--output",
+        "-o",
+        "out_dir",
+        type=click.Path(file_okay=False, path_type=Path),
+        default=Path("output"),
+        show_default=True,
+        help=help_text,
+    )
+
+
 BRAND_OPTION = click.option(
     "--brand",
     "brand_file",
@@ -78,22 +93,23 @@ def _topics(names: tuple[str, ...]) -> list[str]:
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="leaflets")
-@click.option("--debug", is_flag=True, help="Show a traceback on errors (read by main()).")
+@click.option("--debug", is_flag=True, help=DEBUG_HELP)
 def cli(debug: bool) -> None:
     """Build multilingual, branded patient leaflets as printable PDF."""
 
 
 @cli.command()
-@click.argument("topics", nargs=-1, metavar="[TOPIC]...")
+@click.argument("topics", nargs=-1, metavar="[TOPIC]...", shell_complete=complete_topics)
 @click.option(
     "--lang",
     "-l",
     "langs",
     multiple=True,
     metavar="LANG",
+    shell_complete=complete_languages,
     help="Language to build (repeatable). Default: English and every complete translation.",
 )
-@OUTPUT_OPTION
+@_output_option("Folder for the PDFs.")
 @click.option(
     "--allow-incomplete",
     is_flag=True,
@@ -112,7 +128,12 @@ def cli(debug: bool) -> None:
     help="Leaflets rendered in parallel.",
 )
 @click.option("--force", is_flag=True, help="Rebuild even the leaflets that are up to date.")
-@click.option("--shard", "shard_spec", metavar="K/N", help="Build only the K-th of N slices.")
+@click.option(
+    "--shard",
+    "shard_spec",
+    metavar="K/N",
+    help="Build only slice K of N (K from 1 to N): every N-th leaflet from the K-th.",
+)
 @click.option("--html", is_flag=True, help="Also write the HTML next to each PDF.")
 @click.option(
     "--require-approval",
@@ -155,7 +176,7 @@ def build(
     else:
         chosen, skipped = default_languages(names, memo_dir=out_dir)
         for lang, share in skipped:
-            click.echo(f"skipped {lang}: translation {share:.0%} complete", err=True)
+            click.echo(f"skipped {bcp47(lang)}: translation {share:.0%} complete", err=True)
     jobs = [Job(name, lang, variant) for lang in chosen for name in names]
     if shard_spec:
         try:
@@ -228,27 +249,39 @@ def list_() -> None:
     names = available_topics()
     click.echo("Topics:")
     for name in names:
-        click.echo(f"  {name:<12} {load_topic(name).title}")
+        click.echo(f"  {pad(name, max(map(len, names)))}  {load_topic(name).title}")
     click.echo("Languages:")
+    langs = available_languages()
+    # Columns by terminal width, so that Chinese, Korean and Hindi names line up too.
+    code_width = max(len(bcp47(lang)) for lang in langs)
+    name_width = max(display_width(native_name(lang)) for lang in langs)
     problems = []
-    for lang in available_languages():
+    for lang in langs:
+        start = f"  {pad(bcp47(lang), code_width)}  {pad(native_name(lang), name_width)}"
         try:
             origin = provenance(lang)
             share = f"{completeness(lang, names):>4.0%}"
         except LeafletsError as exc:  # one broken catalog must not hide the languages after it
             problems.append(exc.message)
-            click.echo(f"  {bcp47(lang):<8} {native_name(lang):<20}    -  catalog has errors")
+            click.echo(f"{start}     -  catalog has errors")
             continue
         status = origin.status if not origin.reviewed else f"reviewed by {origin.reviewed_by}"
-        click.echo(f"  {bcp47(lang):<8} {native_name(lang):<20} {share}  {status}")
+        click.echo(f"{start}  {share}  {status}")
     if problems:
         raise LeafletsError("\n".join(problems))
 
 
 @cli.command()
-@click.argument("topics", nargs=-1, metavar="[TOPIC]...")
+@click.argument("topics", nargs=-1, metavar="[TOPIC]...", shell_complete=complete_topics)
 @click.option("--to", "to", metavar="ADDRESS", help="The patient's e-mail address.")
-@click.option("--lang", "-l", "lang", metavar="LANG", help="The patient's language.")
+@click.option(
+    "--lang",
+    "-l",
+    "lang",
+    metavar="LANG",
+    shell_complete=complete_languages,
+    help="The patient's language.",
+)
 @click.option("--name", metavar="TEXT", help="The patient's name, for the greeting.")
 @click.option("--follow-up", "follow_up", metavar="DATE", help="Next step date, e.g. 2027-05-21.")
 @click.option(
@@ -279,7 +312,7 @@ def list_() -> None:
     metavar="SECONDS",
     help="Give up on a message the server has not accepted within this time.",
 )
-@OUTPUT_OPTION
+@_output_option("Folder of built leaflets to attach (a personal one is never written).")
 @click.option(
     "--allow-unapproved",
     is_flag=True,
@@ -303,10 +336,19 @@ def mail(
 ) -> None:
     """E-mail leaflets to a patient (--to) or to every row of a CSV file (--batch).
 
-    The SMTP server comes from LEAFLETS_SMTP_HOST, _PORT, _SECURITY, _USER, _PASSWORD and
-    _CAFILE, the sender from LEAFLETS_MAIL_FROM (see README). Every row and leaflet is checked
-    before the first message goes out. A batch's send log keeps e-mailed rows and rows written
-    to each outbox apart: a rerun skips only what went to the same place.
+    Every row and leaflet is checked before the first message goes out. A batch's send log
+    keeps e-mailed rows and rows written to each outbox apart: a rerun skips only what went to
+    the same place.
+
+    \b
+    Environment variables (see README, "Mailing handouts"):
+      LEAFLETS_SMTP_HOST      the SMTP server (needed unless --outbox)
+      LEAFLETS_SMTP_PORT      1-65535; default 587, 465 for tls, 25 for none
+      LEAFLETS_SMTP_SECURITY  starttls (default), tls, or none (loopback only)
+      LEAFLETS_SMTP_USER      user name to log in with (optional)
+      LEAFLETS_SMTP_PASSWORD  its password
+      LEAFLETS_SMTP_CAFILE    PEM file of your own CA's certificates (optional)
+      LEAFLETS_MAIL_FROM      the sender address (needed unless --outbox)
     """
     from leaflets.mail.addresses import make_recipient
     from leaflets.mail.batch import Row, read_batch
@@ -334,6 +376,7 @@ cli.add_command(check)
 cli.add_command(approve)
 cli.add_command(record_version)
 cli.add_command(review_sheet)
+accept_debug_everywhere(cli)
 
 
 def main() -> None:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from leaflets.cli_support import complete_languages, complete_topics
 from leaflets.content import available_topics, load_topic
 from leaflets.errors import UsageError
 from leaflets.i18n import SOURCE_LANGUAGE, bcp47, parse_language
@@ -31,8 +32,14 @@ def check_topic(name: str) -> str:
 
 
 @click.command()
-@click.argument("topic")
-@click.option("--lang", "-l", metavar="LANG", help="Record a review of this translation instead.")
+@click.argument("topic", shell_complete=complete_topics)
+@click.option(
+    "--lang",
+    "-l",
+    metavar="LANG",
+    shell_complete=complete_languages,
+    help="Record a review of this translation instead.",
+)
 @click.option(
     "--brand",
     "brand_file",
@@ -77,7 +84,7 @@ def approve(
 
 
 @click.command(name="record-version")
-@click.argument("topics", nargs=-1, metavar="[TOPIC]...")
+@click.argument("topics", nargs=-1, metavar="[TOPIC]...", shell_complete=complete_topics)
 def record_version(topics: tuple[str, ...]) -> None:
     """Record the current version of each TOPIC (all if none) in topics/versions.toml."""
     from leaflets.approvals.versions import record_version as record
@@ -90,8 +97,14 @@ def record_version(topics: tuple[str, ...]) -> None:
 
 
 @click.command(name="review-sheet")
-@click.argument("topic")
-@click.option("--lang", "-l", metavar="LANG", help="A translation review sheet for LANG.")
+@click.argument("topic", shell_complete=complete_topics)
+@click.option(
+    "--lang",
+    "-l",
+    metavar="LANG",
+    shell_complete=complete_languages,
+    help="A translation review sheet for LANG.",
+)
 @click.option(
     "--brand",
     "brand_file",

@@ -11,6 +11,7 @@ from typing import Any
 
 import click
 
+from leaflets.cli_support import complete_languages
 from leaflets.content import available_topics
 from leaflets.errors import LeafletsError
 from leaflets.i18n import (
@@ -56,7 +57,7 @@ def init(lang: str, translated_by: str) -> None:
 
 
 @i18n.command()
-@click.argument("langs", nargs=-1, metavar="[LANG]...")
+@click.argument("langs", nargs=-1, metavar="[LANG]...", shell_complete=complete_languages)
 @click.option("--fuzzy", is_flag=True, help="Let Babel guess translations of new strings.")
 def update(langs: tuple[str, ...], fuzzy: bool) -> None:
     """Merge the template into the catalogs (all when no LANG is given)."""
@@ -66,7 +67,7 @@ def update(langs: tuple[str, ...], fuzzy: bool) -> None:
 
 
 @i18n.command(name="compile")
-@click.argument("langs", nargs=-1, metavar="[LANG]...")
+@click.argument("langs", nargs=-1, metavar="[LANG]...", shell_complete=complete_languages)
 def compile_(langs: tuple[str, ...]) -> None:
     """Check that catalogs compile, as a build does (in memory: no .mo file is written)."""
     for lang, fuzzy in _catalogs().compile_all(_catalog_languages(langs)).items():
@@ -80,7 +81,14 @@ def _catalog_languages(codes: tuple[str, ...]) -> list[str]:
 
 
 @click.command()
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json"]),
+    default="table",
+    show_default=True,
+    help="A table to read, or JSON (one object per topic and language) for scripts.",
+)
 @click.option("--strict", is_flag=True, help="Exit 1 when any leaflet is incomplete.")
 @click.option(
     "--brand",

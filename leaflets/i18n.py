@@ -74,7 +74,7 @@ def parse_language(code: str) -> str:
     matches = [lang for lang in languages if key and language_and_script(lang) == key]
     if len(matches) == 1:
         return matches[0]
-    valid = ", ".join(f"{lang} ({native_name(lang)})" for lang in languages)
+    valid = ", ".join(f"{bcp47(lang)} ({native_name(lang)})" for lang in languages)
     raise UsageError(f"unknown language {code!r}; choose one of: {valid}")
 
 
@@ -95,7 +95,8 @@ def load_po(lang: str) -> LeafletCatalog:
         return read_catalog(path, lang)
     except FileNotFoundError:
         raise CatalogError(
-            f"{path}: no catalog for {lang!r}; create it with `leaflets i18n init` (see README)"
+            f"{path}: no catalog for {bcp47(lang)!r}; "
+            "create it with `leaflets i18n init` (see README)"
         ) from None
 
 

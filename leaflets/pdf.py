@@ -22,7 +22,7 @@ import weblate_fonts
 from babel import Locale
 
 from leaflets.errors import RenderError
-from leaflets.i18n import language_and_script
+from leaflets.i18n import bcp47, language_and_script
 from leaflets.overflow import find_overflows
 from leaflets.paths import ASSETS_DIR, TEMPLATES_DIR
 from leaflets.pdf_structure import add_table_header_scope
@@ -303,7 +303,9 @@ def write_pdf(
     """
     missing = missing_glyphs(_visible_text(html), lang)
     if missing:
-        raise RenderError(f"{label}: the fonts for {lang!r} have no glyph for {_codes(missing)}")
+        raise RenderError(
+            f"{label}: the fonts for {bcp47(lang)!r} have no glyph for {_codes(missing)}"
+        )
     wp = _lazy_weasyprint()
     sheets = _stylesheets(lang, style, stylesheet)
     fetcher = new_fetcher(extra_files)

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import email
 import io
 import json
 import shutil
 import ssl
 from collections.abc import Iterator
+from email import policy
+from email.message import Message
+from email.utils import collapse_rfc2231_value
 from pathlib import Path
 
 import pytest
@@ -36,6 +40,25 @@ def pdf_text(path: Path | bytes) -> str:
 def squash(text: str) -> str:
     """Text without any whitespace, so line breaks in the PDF do not matter."""
     return "".join(text.split())
+
+
+def file_names(part: Message) -> list[str]:
+    """Every filename parameter of a compat32 part's Content-Disposition, in order, decoded.
+
+    The compat32 parser keeps both forms; the default one keeps only the first.
+    """
+    params = part.get_params(header="content-disposition") or []
+    return [collapse_rfc2231_value(value) for key, value in params if key == "filename"]
+
+
+def attachments(message: Message) -> list[tuple[str, bytes]]:
+    """(file name as an RFC 2231 reader shows it, content) of each attachment of a message."""
+    legacy = email.message_from_bytes(message.as_bytes(), policy=policy.compat32)
+    return [
+        (file_names(part)[-1], part.get_payload(decode=True))
+        for part in legacy.walk()
+        if part.get_content_disposition() == "attachment"
+    ]
 
 
 def edit_po(po: Path, msgid: str, msgstr: str | None = None, fuzzy: bool | None = None) -> None:

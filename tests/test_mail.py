@@ -5,20 +5,15 @@ from __future__ import annotations
 import email
 import io
 from email import policy
-from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
 
-from conftest import pdf_text, run, squash
+from conftest import attachments, pdf_text, run, squash
 from leaflets.content import load_topic
 from leaflets.i18n import compile_catalog
 from mail_server import Inbox, free_port
-
-
-def _attachments(message: EmailMessage) -> list[tuple[str, bytes]]:
-    return [(str(a.get_filename()), a.get_content()) for a in message.iter_attachments()]
 
 
 def test_mail_in_the_patients_language_over_loopback(inbox: Inbox, tmp_path: Path) -> None:
@@ -50,7 +45,7 @@ def test_mail_in_the_patients_language_over_loopback(inbox: Inbox, tmp_path: Pat
     assert not set(titles) & set(english)  # both in Spanish
     body = message.get_body(("plain",)).get_content()  # type: ignore[union-attr]
     assert "21 de mayo de 2037" in body and all(title in body for title in titles)
-    files = _attachments(message)
+    files = attachments(message)
     assert [name for name, _ in files] == [f"{title}.pdf" for title in titles]
     for _, data in files:
         reader = PdfReader(io.BytesIO(data))
@@ -77,7 +72,7 @@ def test_impersonal_mail_reuses_the_built_leaflet(inbox: Inbox, tmp_path: Path) 
         ).exit_code
         == 0
     )
-    assert _attachments(inbox.messages[0])[0][1] == built
+    assert attachments(inbox.messages[0])[0][1] == built
 
 
 def _page_size(data: bytes) -> tuple[int, int]:
@@ -101,13 +96,13 @@ def test_mail_attaches_exactly_the_variant_asked_for(inbox: Inbox, tmp_path: Pat
         "breast",
     ]
     assert run(*mail).exit_code == 0  # A4, the default
-    a4 = _attachments(inbox.messages[-1])[0][1]
+    a4 = attachments(inbox.messages[-1])[0][1]
     assert _page_size(a4) == (595, 842) and a4 == (out / "fr" / "breast.pdf").read_bytes()
     assert (out / "fr" / "breast-letter.pdf").read_bytes() == letter  # never rebuilt over
     assert run(*mail, "--paper", "letter").exit_code == 0
-    assert _attachments(inbox.messages[-1])[0][1] == letter
+    assert attachments(inbox.messages[-1])[0][1] == letter
     assert run(*mail, "--paper", "letter", "--large-print").exit_code == 0
-    large = _attachments(inbox.messages[-1])[0][1]
+    large = attachments(inbox.messages[-1])[0][1]
     assert large == (out / "fr" / "breast-letter-large.pdf").read_bytes()
     assert _page_size(large) == (612, 792) and large != letter
     assert (out / "fr" / "breast-letter.pdf").read_bytes() == letter
@@ -206,7 +201,7 @@ def test_outbox_files_parse_back(tmp_path: Path) -> None:
     message = email.message_from_bytes(eml.read_bytes(), policy=policy.default)
     assert message["To"] == "c@example.org"
     assert message["Subject"].startswith("Example Community Clinic")  # Korean word order
-    name, data = _attachments(message)[0]  # type: ignore[arg-type]
+    name, data = attachments(message)[0]  # type: ignore[arg-type]
     assert name == "유방 석회화.pdf" and data.startswith(b"%PDF")
 
 

@@ -10,7 +10,7 @@ from leaflets.batch import Settings, run_batch
 from leaflets.build import Job, Variant, prepare, prepare_all, render_pdf
 from leaflets.errors import LeafletsError, MailError
 from leaflets.mail.addresses import Recipient
-from leaflets.mail.compose import attachment_name, mail_problems
+from leaflets.mail.compose import Attachment, attachment, mail_problems
 
 
 class Attachments:
@@ -75,8 +75,8 @@ class Attachments:
             self.personal[key] = render_pdf(prepared)
         return self.personal[key]
 
-    def files(self, recipient: Recipient) -> list[tuple[str, bytes]]:
-        """(file name, PDF) per topic, for a recipient that ``check`` has seen."""
+    def files(self, recipient: Recipient) -> list[Attachment]:
+        """The leaflet of each topic, for a recipient that ``check`` has seen."""
         files = []
         for job in self._jobs(recipient):
             if recipient.follow_up is None:
@@ -88,5 +88,5 @@ class Attachments:
                     ) from None
             else:
                 data = self._personal(job, recipient.follow_up)
-            files.append((attachment_name(job.lang, job.topic), data))
+            files.append(attachment(job.lang, job.topic, data))
         return files
