@@ -6,11 +6,13 @@ import shutil
 from pathlib import Path
 
 from conftest import ROOT, edit_po, pdf_text, run, squash
+from leaflets.content import load_topic
 from leaflets.i18n import po_path
+from leaflets.models import CITATION_RE
 
-FIFTY = (
-    "Calcifications are very common. About half of women over 50 have them. About 1 in 10 "
-    "younger women have them too [@macmillan]."
+#: A printed breast paragraph with the numbers 2 and 24 (the translation must keep them).
+AFTERCARE = next(
+    text for _, text in load_topic("breast").texts() if "2 weeks" in text and "24 hours" in text
 )
 #: A 180-letter "word", as a compound or a pasted code can be: longer than any line.
 LONG_WORD = (
@@ -19,8 +21,9 @@ LONG_WORD = (
 
 
 def test_a_long_word_in_a_translation_wraps(project: Path, tmp_path: Path) -> None:
-    spanish = f"Son muy frecuentes: la mitad de las mujeres de más de 50 {LONG_WORD}; 1 de cada 10."
-    edit_po(po_path("es"), FIFTY, msgstr=spanish + " [@macmillan]")
+    spanish = f"Los moretones duran unas 2 semanas; {LONG_WORD}; evite cargar peso 24 horas."
+    citations = " ".join(m.group(0) for m in CITATION_RE.finditer(AFTERCARE))
+    edit_po(po_path("es"), AFTERCARE, msgstr=f"{spanish} {citations}")
     result = run("build", "-l", "es", "breast", "-o", str(tmp_path))
     assert result.exit_code == 0, result.output
     text = pdf_text(tmp_path / "es" / "breast.pdf")
