@@ -26,6 +26,7 @@ from leaflets.i18n import bcp47, language_and_script
 from leaflets.overflow import find_overflows
 from leaflets.paths import ASSETS_DIR, TEMPLATES_DIR
 from leaflets.pdf_structure import add_table_header_scope
+from leaflets.pdf_text import fix_text_layer, record_text_spans
 
 FONTS_DIR = Path(weblate_fonts.__file__).resolve().parent / "static" / "weblate_fonts"
 _SANS = FONTS_DIR / "source-sans" / "ttf"
@@ -136,6 +137,7 @@ def _lazy_weasyprint() -> Any:
     # Imported on first render only: it costs most of a second (design notes).
     import weasyprint
 
+    record_text_spans()
     return weasyprint
 
 
@@ -287,6 +289,13 @@ def _captured_warnings() -> Iterator[_Capture]:
         logger.propagate = propagate
 
 
+def _finish(document: Any, pdf: Any) -> None:
+    add_table_header_scope(document, pdf)
+    unmatched = fix_text_layer(document, pdf)
+    if unmatched:
+        raise RenderError(f"{unmatched} text spans could not be matched to their glyphs")
+
+
 def write_pdf(
     html: str,
     *,
@@ -322,7 +331,7 @@ def write_pdf(
                 + "; ".join(o.describe() for o in overflows[:3])
                 + "; shorten the text or break the long word"
             )
-        pdf: bytes = document.write_pdf(pdf_variant="pdf/ua-1", finisher=add_table_header_scope)
+        pdf: bytes = document.write_pdf(pdf_variant="pdf/ua-1", finisher=_finish)
     if fetcher.blocked:
         raise RenderError(
             f"{label}: refused to load {fetcher.blocked[0]} (only the package's own assets "
