@@ -11,7 +11,6 @@ line with right-to-left text are drawn in logical order. The page looks exactly 
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
@@ -37,39 +36,6 @@ class DrawnGlyph:
     #: left-to-right character (a number), as text of its own box.
     rtl_line: bool = False
     after_ltr: bool = False
-
-
-def record_text_spans() -> None:
-    """Make WeasyPrint remember the glyphs and letters of each marked-content span it draws.
-
-    WeasyPrint 70 wraps each text box's line in ``/Span <</MCID n>> BDC ... EMC``. Its
-    ``draw_first_line`` is wrapped so that, right after a line is drawn and while its Pango
-    layout still exists, the line's glyphs are read with their clusters and kept on the page
-    stream by MCID for the finisher (``fix_text_layer``).
-    """
-    from weasyprint.draw import text
-
-    if getattr(text.draw_first_line, "leaflets_records_spans", False):
-        return
-    original = text.draw_first_line
-
-    def draw_first_line(stream: Any, textbox: Any, *args: Any) -> Any:
-        emojis = original(stream, textbox, *args)
-        tag = stream._tags.get(textbox) if stream._tags is not None else None
-        if tag is not None:
-            spans = stream.__dict__.setdefault("leaflets_spans", {})
-            after_ltr = stream.__dict__.get("leaflets_ends_ltr", False)
-            spans[tag["mcid"]] = line_glyphs(textbox, after_ltr)
-            stream.leaflets_ends_ltr = _ends_ltr(textbox.text)
-        return emojis
-
-    draw_first_line.leaflets_records_spans = True  # type: ignore[attr-defined]
-    text.draw_first_line = draw_first_line
-
-
-def _ends_ltr(text: str) -> bool:
-    strong = [c for c in text if unicodedata.bidirectional(c) in ("L", "R", "AL", "EN", "AN")]
-    return bool(strong) and unicodedata.bidirectional(strong[-1]) in ("L", "EN", "AN")
 
 
 def line_glyphs(box: Any, after_ltr: bool = False) -> list[DrawnGlyph]:
