@@ -131,10 +131,11 @@ def _furniture(tree: _Tree, element: Any) -> Any:
 
 def _rewrite_marked_content(tree: _Tree, artifacts: dict[tuple[int, int], Any]) -> None:
     """Turn the listed marked-content sequences into /Artifact ones, in every content stream."""
-    page_of_tags = {}
-    for page, reference in enumerate(tree.pages):
+    # A page's content and the forms drawn on it share one MCID dictionary (WeasyPrint).
+    page_of_tags: dict[int, int] = {}
+    for number, reference in enumerate(tree.pages):
         contents = _object(tree.pdf, _object(tree.pdf, reference)["Contents"])
-        page_of_tags[id(contents._tags)] = page
+        page_of_tags[id(contents._tags)] = number
     for stream in tree.pdf.objects:
         page = page_of_tags.get(id(getattr(stream, "_tags", None)))
         if page is None:
