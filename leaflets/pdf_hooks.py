@@ -13,7 +13,7 @@ import unicodedata
 from collections.abc import Iterator
 from typing import Any
 
-from leaflets.pdf_text import line_glyphs
+from leaflets.pdf_text import line_glyphs, needs_own_codes
 
 
 def install_hooks() -> None:
@@ -30,11 +30,11 @@ def install_hooks() -> None:
         emojis = draw_first_line(stream, textbox, *args)
         # Read right after drawing: WeasyPrint frees the box's Pango layout next.
         tag = stream._tags.get(textbox) if stream._tags is not None else None
-        if tag is not None:
+        if tag is not None and needs_own_codes(textbox.text):
             after_ltr = stream.__dict__.get("leaflets_ends_ltr", False)
             spans = stream.__dict__.setdefault("leaflets_spans", {})
             spans[tag["mcid"]] = line_glyphs(textbox, after_ltr)
-            stream.leaflets_ends_ltr = _ends_ltr(textbox.text)
+        stream.leaflets_ends_ltr = _ends_ltr(textbox.text)
         return emojis
 
     def recording_build_box_tree(box: Any, parent: Any, pdf: Any, *args: Any) -> Iterator[Any]:

@@ -38,6 +38,19 @@ class DrawnGlyph:
     after_ltr: bool = False
 
 
+#: Characters that WeasyPrint's one mapping per glyph id can get wrong: combining marks,
+#: right-to-left scripts, and the Indic and Southeast Asian scripts that reorder or stack.
+_NEEDS_OWN_CODES = re.compile(
+    "[\u0300-\u036f\u0590-\u08ff\u0900-\u0dff\u0e00-\u0fff\u1000-\u109f\u1780-\u17ff"
+    "\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufb1d-\ufdff\ufe20-\ufe2f\ufe70-\ufefe]"
+)
+
+
+def needs_own_codes(text: str) -> bool:
+    """Whether a line's glyphs need codes of their own (else WeasyPrint's are right)."""
+    return _NEEDS_OWN_CODES.search(text) is not None
+
+
 def line_glyphs(box: Any, after_ltr: bool = False) -> list[DrawnGlyph]:
     """The glyphs WeasyPrint drew for a text box, in drawing order, with their letters.
 
