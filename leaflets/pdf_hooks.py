@@ -1,11 +1,4 @@
-"""Read-only hooks into WeasyPrint 70's PDF writer: what each span and structure element shows.
-
-WeasyPrint keeps no link from the PDF it writes back to its boxes, and our finisher steps need
-one: the glyphs and letters of each marked-content span (pdf_text) and the HTML element behind
-each structure element (pdf_structure). Two of its functions are wrapped to write that down;
-what they draw and tag is unchanged. WeasyPrint is pinned, and the tests fail if either
-record goes missing.
-"""
+"""Read-only hooks into WeasyPrint 70's PDF writer: what each span and structure element shows."""
 
 from __future__ import annotations
 
@@ -13,7 +6,13 @@ import unicodedata
 from collections.abc import Iterator
 from typing import Any
 
-from leaflets.pdf_text import line_glyphs, needs_own_codes
+from leaflets.pdf_letters import line_glyphs, needs_own_codes
+
+# WeasyPrint keeps no link from the PDF it writes back to its boxes, and the finisher steps need
+# one: the glyphs and letters of each marked-content span (pdf_text) and the HTML element behind
+# each structure element (pdf_structure). Two of its functions are wrapped to write that down;
+# what they draw and tag is unchanged. WeasyPrint is pinned, and the tests fail if either record
+# goes missing.
 
 
 def install_hooks() -> None:

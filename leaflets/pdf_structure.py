@@ -1,11 +1,4 @@
-"""Fixes to WeasyPrint's PDF structure tree, applied just before the PDF is written.
-
-WeasyPrint 70 tags each page on its own: a section or list that runs over a page break becomes
-two elements, the running header and footer are tagged but hung nowhere in the tree, a logo
-beside the clinic's printed name is a Figure that repeats it, and no element below the document
-says that its text is in another language. The finisher steps here mend that, using the HTML
-element behind each structure element (recorded by pdf_hooks).
-"""
+"""Fixes to WeasyPrint's PDF structure tree, applied just before the PDF is written."""
 
 from __future__ import annotations
 
@@ -13,6 +6,12 @@ from collections.abc import Iterator
 from typing import Any
 
 import pydyf
+
+# WeasyPrint 70 tags each page on its own: a section or list that runs over a page break becomes
+# two elements, the running header and footer are tagged but hung nowhere in the tree, a logo
+# beside the clinic's printed name is a Figure that repeats it, and no element below the
+# document says that its text is in another language. These finisher steps mend that, using the
+# HTML element behind each structure element (recorded by pdf_hooks).
 
 
 def _object(pdf: Any, reference: bytes) -> Any:
