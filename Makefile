@@ -5,8 +5,9 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 # System libraries WeasyPrint needs: Pango for text layout, HarfBuzz subset for fast font subsetting.
 SYSTEM_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0
-# Only for the tests: SpamAssassin scores the e-mail that `leaflets mail` writes.
-TEST_PACKAGES := spamassassin
+# Only for the tests: SpamAssassin scores the e-mail that `leaflets mail` writes; poppler-utils
+# (pdftotext, pdftoppm) and qpdf check the PDFs.
+TEST_PACKAGES := spamassassin poppler-utils qpdf
 
 .PHONY: build test check pot bench sysdeps testdeps lock clean
 
@@ -56,7 +57,7 @@ sysdeps:
 
 # Without them the tests that need them are skipped (never when make runs as root, as in CI).
 testdeps:
-	$(call apt_install,$(TEST_PACKAGES),test tools,echo "the SpamAssassin test is skipped until then")
+	$(call apt_install,$(TEST_PACKAGES),test tools,echo "the tests that need them are skipped until then")
 
 # The exact versions and hashes in requirements-dev.lock (the runtime ones and the tools), then
 # leaflets itself as an editable install without resolving anything again.

@@ -25,7 +25,14 @@ from leaflets.errors import RenderError
 from leaflets.i18n import bcp47, language_and_script
 from leaflets.overflow import find_overflows
 from leaflets.paths import ASSETS_DIR, TEMPLATES_DIR
-from leaflets.pdf_structure import add_table_header_scope
+from leaflets.pdf_hooks import install_hooks
+from leaflets.pdf_structure import (
+    add_table_header_scope,
+    join_split_elements,
+    mark_artifacts,
+    mark_languages,
+)
+from leaflets.pdf_text import fix_text_layer
 
 FONTS_DIR = Path(weblate_fonts.__file__).resolve().parent / "static" / "weblate_fonts"
 _SANS = FONTS_DIR / "source-sans" / "ttf"
@@ -136,6 +143,7 @@ def _lazy_weasyprint() -> Any:
     # Imported on first render only: it costs most of a second (design notes).
     import weasyprint
 
+    install_hooks()
     return weasyprint
 
 
@@ -287,6 +295,17 @@ def _captured_warnings() -> Iterator[_Capture]:
         logger.propagate = propagate
 
 
+def _finish(document: Any, pdf: Any) -> None:
+    """WeasyPrint's finisher: mend the text layer, then the structure tree."""
+    unmatched = fix_text_layer(document, pdf)
+    if unmatched:
+        raise RenderError(f"{unmatched} text spans could not be matched to their glyphs")
+    add_table_header_scope(document, pdf)
+    mark_artifacts(pdf)
+    mark_languages(pdf)
+    join_split_elements(pdf)
+
+
 def write_pdf(
     html: str,
     *,
@@ -322,7 +341,7 @@ def write_pdf(
                 + "; ".join(o.describe() for o in overflows[:3])
                 + "; shorten the text or break the long word"
             )
-        pdf: bytes = document.write_pdf(pdf_variant="pdf/ua-1", finisher=add_table_header_scope)
+        pdf: bytes = document.write_pdf(pdf_variant="pdf/ua-1", finisher=_finish)
     if fetcher.blocked:
         raise RenderError(
             f"{label}: refused to load {fetcher.blocked[0]} (only the package's own assets "

@@ -2,12 +2,25 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
+
+import pydyf
+
+# WeasyPrint 70 tags each page on its own: a section or list that runs over a page break becomes
+# two elements, the running header and footer are tagged but hung nowhere in the tree, a logo
+# beside the clinic's printed name is a Figure that repeats it, and no element below the
+# document says that its text is in another language. These finisher steps mend that, using the
+# HTML element behind each structure element (recorded by pdf_hooks).
 
 
 def _object(pdf: Any, reference: bytes) -> Any:
     """The object a reference such as ``b"12 0 R"`` points at (pydyf numbers objects in order)."""
     return pdf.objects[int(reference.split()[0])]
+
+
+def _is_reference(value: Any) -> bool:
+    return isinstance(value, bytes) and value.endswith(b" R")
 
 
 def add_table_header_scope(document: Any, pdf: Any) -> None:
@@ -16,7 +29,7 @@ def add_table_header_scope(document: Any, pdf: Any) -> None:
     WeasyPrint 70 tags header cells as TH and links each TD to its headers (/Headers and
     /ID), but writes no /Scope, which some screen readers use instead. Our template puts
     ``scope="col"`` on every head cell and ``scope="row"`` on the first cell of each body row,
-    so the cell's table section says which it is. Used as WeasyPrint's ``finisher``.
+    so the cell's table section says which it is.
     """
     for element in pdf.objects:
         if not isinstance(element, dict) or element.get("S") != "/TH":
@@ -25,3 +38,174 @@ def add_table_header_scope(document: Any, pdf: Any) -> None:
         section = _object(pdf, row["P"])
         scope = "/Column" if section.get("S") == "/THead" else "/Row"
         element["A"]["Scope"] = scope  # WeasyPrint gives every TH an /A dictionary
+
+
+class _Tree:
+    """The structure tree of a PDF being written, with the page and MCID of marked content."""
+
+    def __init__(self, pdf: Any) -> None:
+        self.pdf = pdf
+        root = _object(pdf, pdf.catalog["StructTreeRoot"])
+        self.document = _object(pdf, root["K"][0])
+        self.nums = _object(pdf, root["ParentTree"])["Nums"]
+        self.pages = list(pdf.page_references)
+        #: The box each structure element was made from (pdf_hooks).
+        self.sources: dict[int, Any] = pdf.__dict__.get("leaflets_boxes", {})
+        self.lang = str(pdf.catalog["Lang"].string)
+
+    def kids(self, element: Any) -> Iterator[Any]:
+        """The structure elements directly below ``element``."""
+        for kid in element.get("K", ()):
+            if _is_reference(kid):
+                child = _object(self.pdf, kid)
+                if "S" in child:
+                    yield child
+
+    def walk(self, element: Any) -> Iterator[Any]:
+        yield element
+        for kid in self.kids(element):
+            yield from self.walk(kid)
+
+    def page_mcids(self, page: int) -> Any:
+        """The page's MCID -> structure element array in the parent tree."""
+        return self.nums[self.nums.index(page) + 1]
+
+    def html(self, element: Any) -> Any:
+        box = self.sources.get(element.number)
+        return None if box is None else box.element
+
+    def lang_of(self, element: Any) -> str:
+        """The language of an element's text: that of the nearest element made from a box."""
+        while element is not None:
+            box = self.sources.get(element.number)
+            if box is not None and box.style["lang"]:
+                return str(box.style["lang"])
+            parent = element.get("P")
+            element = _object(self.pdf, parent) if _is_reference(parent) else None
+        return self.lang
+
+
+def mark_artifacts(pdf: Any) -> None:
+    """Make the running header and footer, and a logo beside the printed name, Artifacts.
+
+    WeasyPrint tags margin-box content with MCIDs whose elements hang nowhere in the tree;
+    PDF/UA wants page furniture marked as /Artifact instead (with its /Lang where the text is
+    in another language, as the English line of the approval band). The logo repeats the
+    clinic name printed as text beside it, so its Figure would only say the name twice.
+    """
+    tree = _Tree(pdf)
+    reachable = {element.number for element in tree.walk(tree.document)}
+    artifacts: dict[tuple[int, int], Any] = {}
+    for page in range(len(tree.pages)):
+        mcids = tree.page_mcids(page)
+        for mcid, reference in enumerate(mcids):
+            if _is_reference(reference) and int(reference.split()[0]) not in reachable:
+                artifacts[page, mcid] = _furniture(tree, _object(pdf, reference))
+                mcids[mcid] = "null"
+    for element in list(tree.walk(tree.document)):
+        html = tree.html(element)
+        if element["S"] == "/Figure" and html is not None and "logo" in html.get("class", ""):
+            _object(pdf, element["P"])["K"].remove(element.reference)
+            page = tree.pages.index(element["Pg"])
+            for mcid in (kid for kid in element["K"] if isinstance(kid, int)):
+                artifacts[page, mcid] = pydyf.Dictionary({"Type": "/Layout"})
+                tree.page_mcids(page)[mcid] = "null"
+            element.free = "f"
+    _rewrite_marked_content(tree, artifacts)
+
+
+def _furniture(tree: _Tree, element: Any) -> Any:
+    """The artifact property list for content of a running header or footer."""
+    top = element
+    while _object(tree.pdf, top["P"]) is not tree.document:
+        top = _object(tree.pdf, top["P"])
+    html = tree.html(top)
+    properties = pydyf.Dictionary({"Type": "/Pagination"})
+    properties["Subtype"] = "/Footer" if html is not None and html.tag == "footer" else "/Header"
+    lang = tree.lang_of(element)
+    if lang.lower() != tree.lang.lower():
+        properties["Lang"] = pydyf.String(lang)
+    return properties
+
+
+def _rewrite_marked_content(tree: _Tree, artifacts: dict[tuple[int, int], Any]) -> None:
+    """Turn the listed marked-content sequences into /Artifact ones, in every content stream."""
+    # A page's content and the forms drawn on it share one MCID dictionary (WeasyPrint).
+    page_of_tags: dict[int, int] = {}
+    for number, reference in enumerate(tree.pages):
+        contents = _object(tree.pdf, _object(tree.pdf, reference)["Contents"])
+        page_of_tags[id(contents._tags)] = number
+    for stream in tree.pdf.objects:
+        page = page_of_tags.get(id(getattr(stream, "_tags", None)))
+        if page is None:
+            continue
+        chunks = stream.stream
+        for k, chunk in enumerate(chunks):
+            if isinstance(chunk, dict) and (page, chunk.get("MCID")) in artifacts:
+                chunks[k - 1] = "/Artifact"
+                chunks[k] = artifacts[page, chunk["MCID"]]
+
+
+def mark_languages(pdf: Any) -> None:
+    """Give /Lang to each element whose HTML language differs from that around it."""
+    tree = _Tree(pdf)
+
+    def visit(element: Any, around: str) -> None:
+        lang = tree.lang_of(element) if element.number in tree.sources else around
+        if lang.lower() != around.lower():
+            element["Lang"] = pydyf.String(lang)
+        for kid in tree.kids(element):
+            visit(kid, lang)
+
+    visit(tree.document, tree.lang)
+
+
+def join_split_elements(pdf: Any) -> None:
+    """Make an element that runs over a page break one structure element again.
+
+    WeasyPrint tags page by page, so a section or list on two pages becomes two siblings made
+    from the same HTML element. The second one's content moves into the first, recursively.
+    """
+    tree = _Tree(pdf)
+    _join(tree, tree.document)
+
+
+def _join(tree: _Tree, element: Any) -> None:
+    kids = element.get("K", [])
+    i = 0
+    while i < len(kids) - 1:
+        first, second = kids[i], kids[i + 1]
+        if _is_reference(first) and _is_reference(second):
+            a, b = _object(tree.pdf, first), _object(tree.pdf, second)
+            html = tree.html(a)
+            if (
+                html is not None
+                and html is tree.html(b)
+                and a.get("S") == b.get("S")
+                and a.get("Pg") != b.get("Pg")
+            ):
+                _absorb(tree, a, b)
+                del kids[i + 1]
+                continue
+        i += 1
+    for kid in tree.kids(element):
+        _join(tree, kid)
+
+
+def _absorb(tree: _Tree, a: Any, b: Any) -> None:
+    """Move the content of ``b`` (on a later page) to the end of ``a``; ``b`` goes."""
+    for kid in b["K"]:
+        if _is_reference(kid):
+            child = _object(tree.pdf, kid)
+            if "S" in child:
+                child["P"] = a.reference
+        elif isinstance(kid, int):
+            # Marked content of b's page: a's /Pg no longer covers it.
+            kid = pydyf.Dictionary({"Type": "/MCR", "Pg": b["Pg"], "MCID": kid})
+        a["K"].append(kid)
+    for k, entry in enumerate(tree.nums):
+        if isinstance(entry, list):
+            entry[:] = [a.reference if ref == b.reference else ref for ref in entry]
+        elif entry == b.reference:
+            tree.nums[k] = a.reference
+    b.free = "f"

@@ -1,0 +1,59 @@
+"""Read-only hooks into WeasyPrint 70's PDF writer: what each span and structure element shows."""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Iterator
+from typing import Any
+
+from leaflets.pdf_letters import line_glyphs, needs_own_codes
+
+# WeasyPrint keeps no link from the PDF it writes back to its boxes, and the finisher steps need
+# one: the glyphs and letters of each marked-content span (pdf_text) and the HTML element behind
+# each structure element (pdf_structure). Two of its functions are wrapped to write that down;
+# what they draw and tag is unchanged. WeasyPrint is pinned, and the tests fail if either record
+# goes missing.
+
+
+def install_hooks() -> None:
+    """Wrap ``draw_first_line`` and ``_build_box_tree`` once per process."""
+    from weasyprint.draw import text
+    from weasyprint.pdf import tags
+
+    if getattr(text.draw_first_line, "leaflets_hook", False):
+        return
+    draw_first_line = text.draw_first_line
+    build_box_tree = tags._build_box_tree
+
+    def recording_draw_first_line(stream: Any, textbox: Any, *args: Any) -> Any:
+        emojis = draw_first_line(stream, textbox, *args)
+        # Read right after drawing: WeasyPrint frees the box's Pango layout next.
+        tag = stream._tags.get(textbox) if stream._tags is not None else None
+        if tag is not None and needs_own_codes(textbox.text):
+            after_ltr = stream.__dict__.get("leaflets_ends_ltr", False)
+            spans = stream.__dict__.setdefault("leaflets_spans", {})
+            spans[tag["mcid"]] = line_glyphs(textbox, after_ltr)
+        stream.leaflets_ends_ltr = _ends_ltr(textbox.text)
+        return emojis
+
+    def recording_build_box_tree(box: Any, parent: Any, pdf: Any, *args: Any) -> Iterator[Any]:
+        sources = pdf.__dict__.setdefault("leaflets_boxes", {})
+        for element in build_box_tree(box, parent, pdf, *args):
+            # The innermost call made the element: it is seen there first.
+            sources.setdefault(element.number, getattr(box, "_box", box))
+            yield element
+
+    recording_draw_first_line.leaflets_hook = True  # type: ignore[attr-defined]
+    text.draw_first_line = recording_draw_first_line
+    tags._build_box_tree = recording_build_box_tree
+
+
+def _ends_ltr(text: str) -> bool:
+    """Whether the last strongly directional character is left to right (or a number)."""
+    for char in reversed(text):
+        kind = unicodedata.bidirectional(char)
+        if kind in ("L", "EN", "AN"):
+            return True
+        if kind in ("R", "AL"):
+            return False
+    return False

@@ -1,0 +1,226 @@
+"""Redraw the text of each line so that text extractors read its words in any script."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from leaflets.pdf_codes import CARRIER, FontCodes, add_codes, font_codes
+from leaflets.pdf_letters import DrawnGlyph
+
+# WeasyPrint 70 maps a glyph id to the letters of its first use and draws right-to-left runs in
+# visual order, so extractors (poppler, pypdf, screen readers) read Hindi with misplaced vowel
+# signs and Arabic with reversed ligatures, stray marks and numbers out of place. Each drawn
+# glyph gets a code for its own letters (pdf_letters, pdf_codes), marks are drawn after their
+# line and mean nothing (the letter they sit on carries them), and the runs of a line with
+# right-to-left text are drawn in reading order. Every glyph stays where it was.
+
+_TJ_ITEM = re.compile(rb"<([0-9a-f]*)>|([-+0-9.eE]+)")
+
+
+@dataclass
+class _Placed:
+    """A glyph as drawn: font and size tokens, rise, pen position (text space) and code."""
+
+    font: bytes
+    size: bytes
+    rise: bytes
+    x: float
+    code: int
+
+
+class _Mismatch(Exception):
+    """The drawn glyphs are not the ones recorded for the span."""
+
+
+def fix_text_layer(document: Any, pdf: Any) -> int:
+    """Rewrite every recorded text span (a WeasyPrint ``finisher`` step).
+
+    Returns how many spans could not be matched to their recorded glyphs; those are left as
+    WeasyPrint drew them.
+    """
+    fonts = font_codes(document)
+    unmatched = 0
+    for stream in pdf.objects:
+        spans = getattr(stream, "leaflets_spans", None)
+        if not spans:
+            continue
+        chunks = stream.stream
+        for start, chunk in enumerate(chunks):
+            if isinstance(chunk, dict) and chunk.get("MCID") in spans:
+                try:
+                    _rewrite_span(chunks, start, spans[chunk["MCID"]], fonts)
+                except (_Mismatch, StopIteration, KeyError, ValueError):
+                    unmatched += 1
+    for name, codes in fonts.items():
+        if codes.extra:
+            add_codes(pdf, name, codes)
+    return unmatched
+
+
+def _rewrite_span(
+    chunks: list[Any], start: int, glyphs: list[DrawnGlyph], fonts: dict[str, FontCodes]
+) -> None:
+    if not glyphs:
+        return
+    begin = chunks.index(b"BT", start)
+    end = chunks.index(b"ET", begin)
+    if not chunks[begin + 1].endswith(b" Tm"):
+        raise _Mismatch
+    placed = _parse(chunks[begin + 2 : end], fonts)
+    if len(placed) != len(glyphs) or any(
+        p.code != g.gid for p, g in zip(placed, glyphs, strict=True)
+    ):
+        raise _Mismatch
+    items = _reading_order(list(zip(placed, glyphs, strict=True)), fonts)
+    codes = [_codes(fonts[_name(item.placed.font)], item) for item in items]
+    unchanged = all(c == [item.placed.code] for c, item in zip(codes, items, strict=True))
+    if unchanged and [item.placed for item in items] == placed:
+        return
+    chunks[begin + 2 : end] = _emit(items, codes, fonts)
+
+
+@dataclass
+class _Item:
+    """A glyph to draw, and how far to move on after it (a word space pypdf can see)."""
+
+    placed: _Placed
+    glyph: DrawnGlyph
+    gap: float = 0.0
+
+
+def _reading_order(
+    pairs: list[tuple[_Placed, DrawnGlyph]], fonts: dict[str, FontCodes]
+) -> list[_Item]:
+    """The glyphs in the order extractors should read them; marks last.
+
+    In a line with right-to-left text, bidi runs are drawn in logical order (pypdf reads runs
+    in drawing order). A right-to-left run is drawn left to right, so a space ending it comes
+    first, where pypdf would move it to the front: it is left out (it draws nothing) and the
+    pen moves on by its width after the run instead, which pypdf reads as a space at the end.
+    """
+    main = [_Item(p, g) for p, g in pairs if not g.deferred]
+    marks = [_Item(p, g) for p, g in pairs if g.deferred]
+    if not any(item.glyph.rtl for item in main):
+        return main + marks
+    runs: dict[int, list[_Item]] = {}
+    for item in main:
+        runs.setdefault(item.glyph.run, []).append(item)
+    ordered: list[_Item] = []
+    previous: list[_Item] = []
+    first = min(runs)
+    for offset in sorted(runs):
+        run, gap = runs[offset], 0.0
+        _mark_after_number(previous, run, offset == first)
+        previous = run
+        while run[0].glyph.rtl and len(run) > 1 and "".join(run[0].glyph.letters).isspace():
+            space = run.pop(0).placed
+            gap += fonts[_name(space.font)].width(space.code) * float(space.size) / 1000
+        run[-1].gap = gap
+        ordered.extend(run)
+    return ordered + marks
+
+
+#: RIGHT-TO-LEFT MARK: invisible, and keeps a number on its side of the space after it.
+_RLM = "\u200f"
+
+
+def _mark_after_number(before: list[_Item], run: list[_Item], first: bool) -> None:
+    """Put a right-to-left mark after the space that follows a number in right-to-left text.
+
+    poppler reorders a right-to-left line itself and takes that space into the number
+    ("50 women" comes out as " 50women"); the invisible mark stops it there.
+    """
+    last = run[-1].glyph
+    after_ltr = (bool(before) and not before[0].glyph.rtl) or (first and last.after_ltr)
+    if not after_ltr or not last.rtl_line:
+        return
+    if last.rtl and len(last.letters) == 1 and last.letters[0].isspace():
+        last.letters[0] += _RLM
+
+
+def _name(font: bytes) -> str:
+    return font[1:].decode()
+
+
+def _codes(codes: FontCodes, item: _Item) -> list[int]:
+    glyph = item.glyph
+    if not codes.can_carry() and len(glyph.letters) > 1:
+        glyph.letters = ["".join(glyph.letters)]
+    if glyph.deferred:
+        return [codes.code(item.placed.code, "")]
+    if len(glyph.letters) == 1:
+        return [codes.code(item.placed.code, glyph.letters[0])]
+    # The glyph and its carriers share its advance.
+    count, width = len(glyph.letters), codes.widths.get(item.placed.code, 0)
+    shares = [width // count + (k < width % count) for k in range(count)]
+    return [codes.code(item.placed.code, glyph.letters[0], shares[0])] + [
+        codes.code(CARRIER, letter, share)
+        for letter, share in zip(glyph.letters[1:], shares[1:], strict=True)
+    ]
+
+
+def _parse(region: list[Any], fonts: dict[str, FontCodes]) -> list[_Placed]:
+    """The glyphs a sequence of Tf, Ts and TJ operators draws, with their pen positions."""
+    placed: list[_Placed] = []
+    font = size = b""
+    rise, x = b"0", 0.0
+    for chunk in region:
+        if not isinstance(chunk, bytes):
+            raise _Mismatch
+        if chunk.endswith(b" Tf"):
+            font, size = chunk.split()[:2]
+        elif chunk.endswith(b" Ts"):
+            rise = chunk.split()[0]
+        elif chunk.endswith(b"TJ") and font:
+            scale = float(size) / 1000
+            codes = fonts[_name(font)]
+            for hexa, number in _TJ_ITEM.findall(chunk[1 : chunk.rindex(b"]")]):
+                if number:
+                    x -= float(number) * scale
+                for k in range(0, len(hexa), 4):
+                    code = int(hexa[k : k + 4], 16)
+                    placed.append(_Placed(font, size, rise, x, code))
+                    x += codes.width(code) * scale
+        else:
+            raise _Mismatch
+    return placed
+
+
+def _emit(items: list[_Item], codes: list[list[int]], fonts: dict[str, FontCodes]) -> list[bytes]:
+    """Tf, Ts and TJ operators that draw the glyphs at their positions, in the given order."""
+    out: list[bytes] = []
+    parts: list[bytes] = []
+    font = size = b""
+    rise, x = b"0", 0.0
+
+    def flush() -> None:
+        if parts:
+            out.append(b"[" + b" ".join(parts) + b"] TJ")
+            parts.clear()
+
+    for item, glyph_codes in zip(items, codes, strict=True):
+        glyph = item.placed
+        if (glyph.font, glyph.size) != (font, size):
+            flush()
+            font, size = glyph.font, glyph.size
+            out.append(font + b" " + size + b" Tf")
+        if glyph.rise != rise:
+            flush()
+            rise = glyph.rise
+            out.append(rise + b" Ts")
+        scale = float(size) / 1000
+        move = (glyph.x - x) / scale
+        if abs(move) > 1e-3:
+            parts.append(b"%.3f" % -move)
+        parts.append(b"<" + b"".join(b"%04x" % code for code in glyph_codes) + b">")
+        width = sum(fonts[_name(font)].width(code) for code in glyph_codes)
+        x = glyph.x + width * scale
+        if item.gap:
+            parts.append(b"%.3f" % -(item.gap / scale))
+            x += item.gap
+    flush()
+    if rise != b"0":
+        out.append(b"0 Ts")
+    return out
