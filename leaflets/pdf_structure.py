@@ -161,10 +161,11 @@ def mark_languages(pdf: Any) -> None:
 
 
 def join_split_elements(pdf: Any) -> None:
-    """Make an element that runs over a page break one structure element again.
+    """Make an element that runs over a page or line break one structure element again.
 
-    WeasyPrint tags page by page, so a section or list on two pages becomes two siblings made
-    from the same HTML element. The second one's content moves into the first, recursively.
+    WeasyPrint tags box by box, so a section or list on two pages (or an inline list on two
+    lines) becomes two siblings made from the same HTML element. The second one's content
+    moves into the first, recursively.
     """
     tree = _Tree(pdf)
     _join(tree, tree.document)
@@ -178,12 +179,9 @@ def _join(tree: _Tree, element: Any) -> None:
         if _is_reference(first) and _is_reference(second):
             a, b = _object(tree.pdf, first), _object(tree.pdf, second)
             html = tree.html(a)
-            if (
-                html is not None
-                and html is tree.html(b)
-                and a.get("S") == b.get("S")
-                and a.get("Pg") != b.get("Pg")
-            ):
+            # Same HTML element, same tag: split by a page break, or by a line or column break
+            # on the same page (the inline "See also" list).
+            if html is not None and html is tree.html(b) and a.get("S") == b.get("S"):
                 _absorb(tree, a, b)
                 del kids[i + 1]
                 continue
@@ -193,7 +191,7 @@ def _join(tree: _Tree, element: Any) -> None:
 
 
 def _absorb(tree: _Tree, a: Any, b: Any) -> None:
-    """Move the content of ``b`` (on a later page) to the end of ``a``; ``b`` goes."""
+    """Move the content of ``b`` (later in the document) to the end of ``a``; ``b`` goes."""
     for kid in b["K"]:
         if _is_reference(kid):
             child = _object(tree.pdf, kid)
