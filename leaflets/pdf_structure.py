@@ -161,49 +161,59 @@ def mark_languages(pdf: Any) -> None:
 
 
 def join_split_elements(pdf: Any) -> None:
-    """Make an element that runs over a page or line break one structure element again.
+    """Make each HTML element one structure element, even where layout cut it in pieces.
 
-    WeasyPrint tags box by box, so a section or list on two pages (or an inline list on two
-    lines) becomes two siblings made from the same HTML element. The second one's content
-    moves into the first, recursively.
+    WeasyPrint tags page by page, so a section or list on two pages becomes two siblings made
+    from the same HTML element; a list set in columns becomes a list of one list per column.
+    The pieces move into the first one, recursively.
     """
     tree = _Tree(pdf)
     _join(tree, tree.document)
 
 
+def _same(tree: _Tree, a: Any, b: Any) -> bool:
+    html = tree.html(a)
+    return html is not None and html is tree.html(b) and a.get("S") == b.get("S")
+
+
 def _join(tree: _Tree, element: Any) -> None:
     kids = element.get("K", [])
     i = 0
-    while i < len(kids) - 1:
-        first, second = kids[i], kids[i + 1]
-        if _is_reference(first) and _is_reference(second):
-            a, b = _object(tree.pdf, first), _object(tree.pdf, second)
-            html = tree.html(a)
-            # Same HTML element, same tag: split by a page break, or by a line or column break
-            # on the same page (the inline "See also" list).
-            if html is not None and html is tree.html(b) and a.get("S") == b.get("S"):
-                _absorb(tree, a, b)
+    while i < len(kids):
+        kid = _object(tree.pdf, kids[i]) if _is_reference(kids[i]) else None
+        if kid is not None and "S" in kid and _same(tree, element, kid):
+            # A piece inside its own element (a column of a list): its content moves up.
+            del kids[i]
+            kids[i:i] = _absorb(tree, element, kid)
+            continue
+        if kid is not None and i + 1 < len(kids) and _is_reference(kids[i + 1]):
+            after = _object(tree.pdf, kids[i + 1])
+            if _same(tree, kid, after) and kid.get("Pg") != after.get("Pg"):
+                # The rest of the element on a later page.
                 del kids[i + 1]
+                kid["K"].extend(_absorb(tree, kid, after))
                 continue
         i += 1
     for kid in tree.kids(element):
         _join(tree, kid)
 
 
-def _absorb(tree: _Tree, a: Any, b: Any) -> None:
-    """Move the content of ``b`` (later in the document) to the end of ``a``; ``b`` goes."""
-    for kid in b["K"]:
+def _absorb(tree: _Tree, into: Any, piece: Any) -> list[Any]:
+    """The content of ``piece``, made content of ``into``; ``piece`` goes."""
+    moved = []
+    for kid in piece["K"]:
         if _is_reference(kid):
             child = _object(tree.pdf, kid)
             if "S" in child:
-                child["P"] = a.reference
-        elif isinstance(kid, int):
-            # Marked content of b's page: a's /Pg no longer covers it.
-            kid = pydyf.Dictionary({"Type": "/MCR", "Pg": b["Pg"], "MCID": kid})
-        a["K"].append(kid)
+                child["P"] = into.reference
+        elif isinstance(kid, int) and piece.get("Pg") != into.get("Pg"):
+            # Marked content of the piece's page: the new parent's /Pg does not cover it.
+            kid = pydyf.Dictionary({"Type": "/MCR", "Pg": piece["Pg"], "MCID": kid})
+        moved.append(kid)
     for k, entry in enumerate(tree.nums):
         if isinstance(entry, list):
-            entry[:] = [a.reference if ref == b.reference else ref for ref in entry]
-        elif entry == b.reference:
-            tree.nums[k] = a.reference
-    b.free = "f"
+            entry[:] = [into.reference if ref == piece.reference else ref for ref in entry]
+        elif entry == piece.reference:
+            tree.nums[k] = into.reference
+    piece.free = "f"
+    return moved

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
@@ -107,37 +108,62 @@ def _reading_order(
     runs: dict[int, list[_Item]] = {}
     for item in main:
         runs.setdefault(item.glyph.run, []).append(item)
+    in_order = [runs[offset] for offset in sorted(runs)]
+    _mark_spaces_after_numbers(in_order)
     ordered: list[_Item] = []
-    previous: list[_Item] = []
-    first = min(runs)
-    for offset in sorted(runs):
-        run, gap = runs[offset], 0.0
-        _mark_after_number(previous, run, offset == first)
-        previous = run
+    for run in in_order:
+        gap = 0.0
         while run[0].glyph.rtl and len(run) > 1 and "".join(run[0].glyph.letters).isspace():
             space = run.pop(0).placed
             gap += fonts[_name(space.font)].width(space.code) * float(space.size) / 1000
         run[-1].gap = gap
+        _start_right_to_left(run[0].glyph)
         ordered.extend(run)
     return ordered + marks
 
 
-#: RIGHT-TO-LEFT MARK: invisible, and keeps a number on its side of the space after it.
+#: RIGHT-TO-LEFT MARK: invisible, and keeps what comes before it on its side of the space.
 _RLM = "\u200f"
+#: Characters poppler's own reordering of a right-to-left line treats as left to right or as
+#: part of a number (bidi classes: left to right, numbers, separators and terminators).
+_LEFT_OR_NUMBER = ("L", "EN", "AN", "CS", "ES", "ET")
 
 
-def _mark_after_number(before: list[_Item], run: list[_Item], first: bool) -> None:
-    """Put a right-to-left mark after the space that follows a number in right-to-left text.
+def _mark_spaces_after_numbers(runs: list[list[_Item]]) -> None:
+    """Put a right-to-left mark after a space that follows a number in right-to-left text.
 
-    poppler reorders a right-to-left line itself and takes that space into the number
-    ("50 women" comes out as " 50women"); the invisible mark stops it there.
+    poppler reorders a right-to-left line itself and takes such a space, and the punctuation
+    before it, into the number ("50 women" comes out as " 50women", "(age). And" as
+    "(age) .And"); the invisible mark stops it there.
     """
-    last = run[-1].glyph
-    after_ltr = (bool(before) and not before[0].glyph.rtl) or (first and last.after_ltr)
-    if not after_ltr or not last.rtl_line:
-        return
-    if last.rtl and len(last.letters) == 1 and last.letters[0].isspace():
-        last.letters[0] += _RLM
+    reading: list[_Item] = []
+    for run in runs:
+        reading.extend(reversed(run) if run[0].glyph.rtl else run)
+    weak_before = reading[0].glyph.after_ltr
+    for item in reading:
+        glyph = item.glyph
+        if glyph.rtl_line and glyph.letters == [" "] and weak_before:
+            glyph.letters[0] += _RLM
+        # The glyph's last letter in reading order (right to left, letters are reversed).
+        last = glyph.letters[0][:1] if glyph.rtl else glyph.letters[0][-1:]
+        if last:
+            weak_before = unicodedata.bidirectional(last) in _LEFT_OR_NUMBER
+
+
+#: ARABIC LETTER MARK: invisible, and a right-to-left letter to pypdf.
+_ALM = "\u061c"
+
+
+def _start_right_to_left(glyph: DrawnGlyph) -> None:
+    """Open a right-to-left run that ends in punctuation with an invisible letter mark.
+
+    Drawn left to right, the run starts with its last character. pypdf keeps that character
+    where it is unless it has already seen a right-to-left letter: it would move the colon
+    of "in these cases:" to the front of the line. The mark ends up after it, out of sight.
+    """
+    first = glyph.letters[0][:1]
+    if glyph.rtl and first and unicodedata.bidirectional(first) not in ("R", "AL"):
+        glyph.letters.insert(0, _ALM)
 
 
 def _name(font: bytes) -> str:
