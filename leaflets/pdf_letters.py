@@ -22,8 +22,10 @@ class DrawnGlyph:
     letters: list[str]
     #: A zero-width mark: drawn after the line, means nothing (its base carries its letter).
     deferred: bool
-    #: Where its bidi run starts in the line's text, for logical order.
-    run: int
+    #: Where its cluster starts in the line's text: the reading order.
+    position: int
+    #: Read right to left: in a right-to-left bidi run, and not punctuation that pypdf
+    #: takes for left-to-right text (see ``_READ_LEFT_TO_RIGHT``).
     rtl: bool
     #: The line is in a right-to-left paragraph, and the text drawn before it ends in a
     #: left-to-right character (a number), as text of its own box.
@@ -78,12 +80,17 @@ def line_glyphs(box: Any, after_ltr: bool = False) -> list[DrawnGlyph]:
             else:
                 end = item.length if j == count else clusters[j]
             letters = utf8[item.offset + clusters[i] : item.offset + end].decode()
+            letters = letters.translate(_LAYOUT_ONLY)
+            position = item.offset + clusters[i]
+            reads_rtl = rtl and not _READ_LEFT_TO_RIGHT.match(letters)
             group = [
-                DrawnGlyph(infos[k].glyph, [""], infos[k].geometry.width < narrow, item.offset, rtl)
+                DrawnGlyph(
+                    infos[k].glyph, [""], infos[k].geometry.width < narrow, position, reads_rtl
+                )
                 for k in range(i, j)
                 if infos[k].glyph != pango.PANGO_GLYPH_EMPTY
             ]
-            groups.append((group, letters.translate(_LAYOUT_ONLY)))
+            groups.append((group, letters))
             i = j
         for group, letters in _merge_marks(groups, rtl):
             _share(group, letters, rtl)
@@ -93,6 +100,10 @@ def line_glyphs(box: Any, after_ltr: bool = False) -> list[DrawnGlyph]:
         glyph.after_ltr = after_ltr
     return glyphs
 
+
+#: Punctuation of right-to-left text that pypdf reads as left-to-right text (it knows only
+#: ASCII and general punctuation as neutral): guillemets, the middle dot and the like.
+_READ_LEFT_TO_RIGHT = re.compile("[\u00a1-\u00bf\u00d7\u00f7]")
 
 #: Glyphs narrower than this fraction of the font size are marks (zero advance in the font).
 _MARK_WIDTH = 0.05

@@ -96,22 +96,29 @@ def _reading_order(
 ) -> list[_Item]:
     """The glyphs in the order extractors should read them; marks last.
 
-    In a line with right-to-left text, bidi runs are drawn in logical order (pypdf reads runs
-    in drawing order). A right-to-left run is drawn left to right, so a space ending it comes
-    first, where pypdf would move it to the front: it is left out (it draws nothing) and the
-    pen moves on by its width after the run instead, which pypdf reads as a space at the end.
+    In a line with right-to-left text, the runs of each direction are drawn in reading order
+    (pypdf keeps runs in drawing order), each run's glyphs left to right as before. A
+    right-to-left run drawn left to right starts with its last character. A space there is
+    left out (it draws nothing) and the pen moves on by its width after the run instead, which
+    pypdf reads as a space at the end; punctuation there gets an invisible letter mark first.
     """
     main = [_Item(p, g) for p, g in pairs if not g.deferred]
     marks = [_Item(p, g) for p, g in pairs if g.deferred]
     if not any(item.glyph.rtl for item in main):
         return main + marks
-    runs: dict[int, list[_Item]] = {}
-    for item in main:
-        runs.setdefault(item.glyph.run, []).append(item)
-    in_order = [runs[offset] for offset in sorted(runs)]
-    _mark_spaces_after_numbers(in_order)
+    runs: list[list[_Item]] = []
+    for item in sorted(main, key=lambda item: item.glyph.position):
+        if runs and runs[-1][0].glyph.rtl == item.glyph.rtl:
+            runs[-1].append(item)
+        else:
+            runs.append([item])
+    # Each run keeps the drawing order of its glyphs.
+    drawn = {id(item): k for k, item in enumerate(main)}
+    for run in runs:
+        run.sort(key=lambda item: drawn[id(item)])
+    _mark_spaces_after_numbers(runs)
     ordered: list[_Item] = []
-    for run in in_order:
+    for run in runs:
         gap = 0.0
         while run[0].glyph.rtl and len(run) > 1 and "".join(run[0].glyph.letters).isspace():
             space = run.pop(0).placed
@@ -142,7 +149,7 @@ def _mark_spaces_after_numbers(runs: list[list[_Item]]) -> None:
     weak_before = reading[0].glyph.after_ltr
     for item in reading:
         glyph = item.glyph
-        if glyph.rtl_line and glyph.letters == [" "] and weak_before:
+        if glyph.rtl and glyph.rtl_line and glyph.letters == [" "] and weak_before:
             glyph.letters[0] += _RLM
         # The glyph's last letter in reading order (right to left, letters are reversed).
         last = glyph.letters[0][:1] if glyph.rtl else glyph.letters[0][-1:]

@@ -29,8 +29,9 @@ _CITATION_AND_SPACE = re.compile(r"\s*" + CITATION_RE.pattern)
 
 
 #: Languages whose words must not break between syllables (CSS ``word-break: keep-all``,
-#: which WeasyPrint 70 lacks): their syllables are joined with U+2060 WORD JOINER.
-KEEP_WORDS_WHOLE = {"ko": re.compile(r"(?<=[\uac00-\ud7a3])(?=[\uac00-\ud7a3])")}
+#: which WeasyPrint 70 lacks): their syllables, and a number and the syllable after it
+#: ("50명"), are joined with U+2060 WORD JOINER.
+KEEP_WORDS_WHOLE = {"ko": re.compile(r"(?<=[\uac00-\ud7a30-9])(?=[\uac00-\ud7a3])")}
 
 
 def _keep_words_whole(html: str, lang: str) -> str:

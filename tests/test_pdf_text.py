@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 import shutil
 import subprocess
 import unicodedata
@@ -55,10 +56,11 @@ def words(text: str) -> list[str]:
     """Words: runs of letters, marks and digits; each Han character is a word of its own.
 
     Format characters (bidi isolates and marks, word joiners) and the private-use page-number
-    placeholders are invisible, so they are left out.
+    placeholders are invisible, so they are left out. So are web addresses: they are not
+    words, and pdftotext joins an address broken after a hyphen without the hyphen.
     """
     found, word = [], ""
-    for char in unicodedata.normalize("NFC", text):
+    for char in unicodedata.normalize("NFC", _ADDRESS.sub(" ", text)):
         kind = unicodedata.category(char)
         if kind in ("Cf", "Co"):
             continue
@@ -71,6 +73,9 @@ def words(text: str) -> list[str]:
             found.append(word)
             word = ""
     return found + ([word] if word else [])
+
+
+_ADDRESS = re.compile(r"https?://\S+")
 
 
 def html_words(lang: str, topic: str) -> list[str]:
