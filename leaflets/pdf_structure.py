@@ -91,7 +91,8 @@ def mark_artifacts(pdf: Any) -> None:
     WeasyPrint tags margin-box content with MCIDs whose elements hang nowhere in the tree;
     PDF/UA wants page furniture marked as /Artifact instead (with its /Lang where the text is
     in another language, as the English line of the approval band). The logo repeats the
-    clinic name printed as text beside it, so its Figure would only say the name twice.
+    clinic name printed as text beside it, so its Figure would only say the name twice. The
+    head a table repeats on its next page is page furniture too.
     """
     tree = _Tree(pdf)
     reachable = {element.number for element in tree.walk(tree.document)}
@@ -102,8 +103,18 @@ def mark_artifacts(pdf: Any) -> None:
             if _is_reference(reference) and int(reference.split()[0]) not in reachable:
                 artifacts[page, mcid] = _furniture(tree, _object(pdf, reference))
                 mcids[mcid] = "null"
+    heads: dict[int, Any] = {}
     for element in list(tree.walk(tree.document)):
         html = tree.html(element)
+        if element["S"] == "/THead" and html is not None:
+            if id(html) in heads:
+                # A table that runs over a page break repeats its head: the repeat is furniture.
+                _object(pdf, element["P"])["K"].remove(element.reference)
+                for page, mcid in _content_below(tree, element):
+                    artifacts[page, mcid] = pydyf.Dictionary({"Type": "/Pagination"})
+                    tree.page_mcids(page)[mcid] = "null"
+                _point_cells_at(tree, heads[id(html)], element)
+            heads.setdefault(id(html), element)
         if element["S"] == "/Figure" and html is not None and "logo" in html.get("class", ""):
             _object(pdf, element["P"])["K"].remove(element.reference)
             page = tree.pages.index(element["Pg"])
@@ -112,6 +123,30 @@ def mark_artifacts(pdf: Any) -> None:
                 tree.page_mcids(page)[mcid] = "null"
             element.free = "f"
     _rewrite_marked_content(tree, artifacts)
+
+
+def _point_cells_at(tree: _Tree, head: Any, repeat: Any) -> None:
+    """Make cells that name the headers of a repeated table head name the first head's."""
+    first = {id(tree.html(th)): th for th in tree.walk(head) if th.get("S") == "/TH"}
+    renamed = {}
+    for th in tree.walk(repeat):
+        if th.get("S") == "/TH" and "ID" in th and id(tree.html(th)) in first:
+            renamed[th["ID"].string] = first[id(tree.html(th))]["ID"]
+    for cell in tree.walk(tree.document):
+        headers = cell.get("A", {}).get("Headers") if cell.get("S") == "/TD" else None
+        if headers:
+            headers[:] = [renamed.get(name.string, name) for name in headers]
+
+
+def _content_below(tree: _Tree, element: Any) -> Iterator[tuple[int, int]]:
+    """(page, MCID) of the marked content an element and its descendants hold."""
+    for kid in element.get("K", ()):
+        if isinstance(kid, int):
+            yield tree.pages.index(element["Pg"]), kid
+        elif _is_reference(kid):
+            child = _object(tree.pdf, kid)
+            if "S" in child:
+                yield from _content_below(tree, child)
 
 
 def _furniture(tree: _Tree, element: Any) -> Any:
@@ -163,9 +198,10 @@ def mark_languages(pdf: Any) -> None:
 def join_split_elements(pdf: Any) -> None:
     """Make each HTML element one structure element, even where layout cut it in pieces.
 
-    WeasyPrint tags page by page, so a section or list on two pages becomes two siblings made
-    from the same HTML element; a list set in columns becomes a list of one list per column.
-    The pieces move into the first one, recursively.
+    WeasyPrint tags page by page and line by line, so a section or list on two pages, or an
+    inline list on two lines, becomes two siblings made from the same HTML element; a list set
+    in columns becomes a list of one list per column. The pieces move into the first one,
+    recursively.
     """
     tree = _Tree(pdf)
     _join(tree, tree.document)
@@ -188,8 +224,8 @@ def _join(tree: _Tree, element: Any) -> None:
             continue
         if kid is not None and i + 1 < len(kids) and _is_reference(kids[i + 1]):
             after = _object(tree.pdf, kids[i + 1])
-            if _same(tree, kid, after) and kid.get("Pg") != after.get("Pg"):
-                # The rest of the element on a later page.
+            if _same(tree, kid, after):
+                # The rest of the element, on the next line or page.
                 del kids[i + 1]
                 kid["K"].extend(_absorb(tree, kid, after))
                 continue

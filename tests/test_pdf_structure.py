@@ -204,3 +204,15 @@ def test_qpdf_finds_no_errors(built: Path) -> None:
             path,
             result.stdout[-500:],
         )
+
+
+def test_tables_have_one_head_and_cells_name_existing_headers(built: Path) -> None:
+    for path in leaflets(built):
+        with pikepdf.open(path) as pdf:
+            ids = {str(e.ID) for e, _ in elements(pdf) if e.S == "/TH" and "/ID" in e}
+            for element, _ in elements(pdf):
+                if element.S == "/Table":
+                    # A table that runs over a page break repeats its head as furniture.
+                    assert [str(k.S) for k in kids(element)].count("/THead") <= 1, path
+                if element.S == "/TD" and "/Headers" in element.get("/A", {}):
+                    assert {str(h) for h in element.A.Headers} <= ids, path
