@@ -79,7 +79,25 @@ def _rewrite_span(
     unchanged = all(c == [item.placed.code] for c, item in zip(codes, items, strict=True))
     if unchanged and [item.placed for item in items] == placed:
         return
-    chunks[begin + 2 : end] = _emit(items, codes, fonts)
+    chunks[begin + 2 : end] = _emit(items, codes, fonts) + _close_line(items, fonts)
+
+
+def _close_line(items: list[_Item], fonts: dict[str, FontCodes]) -> list[bytes]:
+    """After right-to-left text, a blank glyph off the line that means nothing.
+
+    pypdf joins the text of every box on a line into one right-to-left run and reverses it,
+    so the cells of a right-to-left table row, drawn first to last, would come out last to
+    first. A glyph on another line makes it end the run there; poppler ignores it.
+    """
+    last = next((item for item in reversed(items) if not item.glyph.deferred), None)
+    if last is None or not (last.glyph.rtl and last.glyph.rtl_line):
+        return []
+    codes = fonts[_name(last.placed.font)]
+    if not codes.can_carry():
+        return []
+    away = 2 * float(last.placed.size)
+    blank = codes.code(codes.blank_gid, "")
+    return [b"0 %.3f Td" % away, b"[<%04x>] TJ" % blank]
 
 
 @dataclass
@@ -137,11 +155,11 @@ _LEFT_OR_NUMBER = ("L", "EN", "AN", "CS", "ES", "ET")
 
 
 def _mark_spaces_after_numbers(runs: list[list[_Item]]) -> None:
-    """Put a right-to-left mark after a space that follows a number in right-to-left text.
+    """Put a right-to-left mark between a number and the punctuation or space after it.
 
-    poppler reorders a right-to-left line itself and takes such a space, and the punctuation
-    before it, into the number ("50 women" comes out as " 50women", "(age). And" as
-    "(age) .And"); the invisible mark stops it there.
+    poppler reorders a right-to-left line itself and takes the neutral characters after a
+    number into it ("50 women" comes out as " 50women", "(2) roughly" as "( )2roughly", "(age).
+    And" as "(age) .And"); the invisible mark stops it there.
     """
     reading: list[_Item] = []
     for run in runs:
@@ -149,12 +167,14 @@ def _mark_spaces_after_numbers(runs: list[list[_Item]]) -> None:
     weak_before = reading[0].glyph.after_ltr
     for item in reading:
         glyph = item.glyph
-        if glyph.rtl and glyph.rtl_line and glyph.letters == [" "] and weak_before:
-            glyph.letters[0] += _RLM
-        # The glyph's last letter in reading order (right to left, letters are reversed).
-        last = glyph.letters[0][:1] if glyph.rtl else glyph.letters[0][-1:]
-        if last:
-            weak_before = unicodedata.bidirectional(last) in _LEFT_OR_NUMBER
+        # Right to left, a glyph's letters are in reverse order.
+        text = "".join(reversed(glyph.letters) if glyph.rtl else glyph.letters)
+        if not text:
+            continue
+        neutral = unicodedata.bidirectional(text[0]) not in ("R", "AL")
+        if glyph.rtl and glyph.rtl_line and weak_before and neutral:
+            glyph.letters.append(_RLM)  # drawn just after it: between it and the number
+        weak_before = unicodedata.bidirectional(text[-1]) in _LEFT_OR_NUMBER
 
 
 #: ARABIC LETTER MARK: invisible, and a right-to-left letter to pypdf.

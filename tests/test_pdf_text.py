@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import re
 import shutil
 import subprocess
 import unicodedata
@@ -33,22 +32,29 @@ needs_poppler = pytest.mark.skipif(
 
 
 class _BodyText(HTMLParser):
-    """The text of the HTML body, with a space wherever an element starts or ends."""
+    """The text of the HTML body, with a space wherever an element starts or ends.
+
+    Links are left out: their text is a web address, not words, and pdftotext joins an address
+    broken after a hyphen without the hyphen.
+    """
 
     def __init__(self) -> None:
         super().__init__()
         self.parts: list[str] = []
         self.in_body = False
+        self.in_link = False
 
     def handle_starttag(self, tag: str, attrs: object) -> None:
         self.in_body = self.in_body or tag == "body"
+        self.in_link = self.in_link or tag == "a"
         self.parts.append(" ")
 
     def handle_endtag(self, tag: str) -> None:
+        self.in_link = self.in_link and tag != "a"
         self.parts.append(" ")
 
     def handle_data(self, data: str) -> None:
-        if self.in_body:
+        if self.in_body and not self.in_link:
             self.parts.append(data)
 
 
@@ -56,11 +62,10 @@ def words(text: str) -> list[str]:
     """Words: runs of letters, marks and digits; each Han character is a word of its own.
 
     Format characters (bidi isolates and marks, word joiners) and the private-use page-number
-    placeholders are invisible, so they are left out. So are web addresses: they are not
-    words, and pdftotext joins an address broken after a hyphen without the hyphen.
+    placeholders are invisible, so they are left out.
     """
     found, word = [], ""
-    for char in unicodedata.normalize("NFC", _ADDRESS.sub(" ", text)):
+    for char in unicodedata.normalize("NFC", text):
         kind = unicodedata.category(char)
         if kind in ("Cf", "Co"):
             continue
@@ -73,9 +78,6 @@ def words(text: str) -> list[str]:
             found.append(word)
             word = ""
     return found + ([word] if word else [])
-
-
-_ADDRESS = re.compile(r"https?://\S+")
 
 
 def html_words(lang: str, topic: str) -> list[str]:
