@@ -29,7 +29,8 @@ def install_hooks() -> None:
         emojis = draw_first_line(stream, textbox, *args)
         # Read right after drawing: WeasyPrint frees the box's Pango layout next.
         tag = stream._tags.get(textbox) if stream._tags is not None else None
-        if tag is not None and needs_own_codes(textbox.text):
+        rtl = textbox.style["direction"] == "rtl"
+        if tag is not None and (rtl or needs_own_codes(textbox.text)):
             after_ltr = stream.__dict__.get("leaflets_ends_ltr", False)
             spans = stream.__dict__.setdefault("leaflets_spans", {})
             spans[tag["mcid"]] = line_glyphs(textbox, after_ltr)

@@ -76,21 +76,23 @@ def _rewrite_span(
         raise _Mismatch
     items = _reading_order(list(zip(placed, glyphs, strict=True)), fonts)
     codes = [_codes(fonts[_name(item.placed.font)], item) for item in items]
+    closing = _close_line(items, fonts)
     unchanged = all(c == [item.placed.code] for c, item in zip(codes, items, strict=True))
-    if unchanged and [item.placed for item in items] == placed:
+    if unchanged and not closing and [item.placed for item in items] == placed:
         return
-    chunks[begin + 2 : end] = _emit(items, codes, fonts) + _close_line(items, fonts)
+    chunks[begin + 2 : end] = _emit(items, codes, fonts) + closing
 
 
 def _close_line(items: list[_Item], fonts: dict[str, FontCodes]) -> list[bytes]:
-    """After right-to-left text, a blank glyph off the line that means nothing.
+    """At the end of a box of right-to-left text, a blank glyph off the line that means nothing.
 
     pypdf joins the text of every box on a line into one right-to-left run and reverses it,
     so the cells of a right-to-left table row, drawn first to last, would come out last to
-    first. A glyph on another line makes it end the run there; poppler ignores it.
+    first, and with no space between them. A glyph on another line makes it end the line
+    there; poppler ignores it.
     """
     last = next((item for item in reversed(items) if not item.glyph.deferred), None)
-    if last is None or not (last.glyph.rtl and last.glyph.rtl_line):
+    if last is None or not last.glyph.rtl_line:
         return []
     codes = fonts[_name(last.placed.font)]
     if not codes.can_carry():
