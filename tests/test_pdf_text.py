@@ -100,35 +100,9 @@ def share_found(expected: list[str], got: list[str]) -> float:
     return sum((Counter(expected) & Counter(got)).values()) / len(expected)
 
 
-#: Measured below 99% after the seven-topic content landed (issue 16 stays open for them):
-#: Arabic lines that mix right-to-left words with digits, Latin codes and «» (table cells such
-#: as "4A", dates, "BR-FU-01") lose those tokens in poppler (97.3-98.4% of words), and pypdf
-#: misorders the breast table (97.7%). Strict: the marker must go when a case passes.
-BELOW_TARGET = {
-    ("breast", "ar", "pdftotext"),
-    ("breast", "ar", "pypdf"),
-    ("breast-arterial", "ar", "pdftotext"),
-    ("breast-biopsy", "ar", "pdftotext"),
-    ("breast-follow-up", "ar", "pdftotext"),
-    ("coronary-calcium", "ar", "pdftotext"),
-    ("prostate", "ar", "pdftotext"),
-}
-
-
-def _cases() -> list[object]:
-    cases = []
-    for topic in available_topics():
-        for lang in SCRIPTS:
-            for extractor in ("pdftotext", "pypdf"):
-                marks = [needs_poppler] if extractor == "pdftotext" else []
-                if (topic, lang, extractor) in BELOW_TARGET:
-                    reason = "word accuracy below 99% (issue 16, Arabic and Korean lines)"
-                    marks.append(pytest.mark.xfail(strict=True, reason=reason))
-                cases.append(pytest.param(topic, lang, extractor, marks=marks))
-    return cases
-
-
-@pytest.mark.parametrize(("topic", "lang", "extractor"), _cases())
+@pytest.mark.parametrize("extractor", [pytest.param("pdftotext", marks=needs_poppler), "pypdf"])
+@pytest.mark.parametrize("lang", SCRIPTS)
+@pytest.mark.parametrize("topic", available_topics())
 def test_extracted_text_has_the_words_of_the_html(
     built: Path, topic: str, lang: str, extractor: str
 ) -> None:
