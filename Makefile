@@ -6,10 +6,14 @@ STAMP  := $(VENV)/.installed-stamp
 # System libraries WeasyPrint needs: Pango for text layout, HarfBuzz subset for fast font subsetting.
 SYSTEM_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0
 # Only for the tests: SpamAssassin scores the e-mail that `leaflets mail` writes; poppler-utils
-# (pdftotext, pdftoppm) and qpdf check the PDFs.
-TEST_PACKAGES := spamassassin poppler-utils qpdf
+# (pdftotext, pdftoppm) and qpdf check the PDFs; Chromium and its WebDriver run the browser tests.
+TEST_PACKAGES := spamassassin poppler-utils qpdf chromium chromium-driver
+# axe-core for the browser tests, from npm: the exact version and its hash are in
+# tests/browser/package-lock.json.
+BROWSER_DIR   := tests/browser
+AXE_STAMP     := $(BROWSER_DIR)/node_modules/.installed-stamp
 
-.PHONY: build test check pot bench sysdeps testdeps lock clean
+.PHONY: build test check pot bench sysdeps testdeps nodedeps lock clean
 
 build: $(STAMP)
 	$(BIN)/leaflets build
@@ -56,8 +60,20 @@ sysdeps:
 	$(call apt_install,$(SYSTEM_PACKAGES),system libraries (Pango >= 1.44 and HarfBuzz),exit 1)
 
 # Without them the tests that need them are skipped (never when make runs as root, as in CI).
-testdeps:
+testdeps: $(AXE_STAMP)
 	$(call apt_install,$(TEST_PACKAGES),test tools,echo "the tests that need them are skipped until then")
+
+# npm itself, from Debian, only where it is missing.
+nodedeps:
+	$(call apt_install,nodejs npm,npm (for axe-core),echo "the accessibility tests are skipped until then")
+
+# Exactly what the lock file says, no install scripts; again whenever the lock file changes.
+$(AXE_STAMP): $(BROWSER_DIR)/package.json $(BROWSER_DIR)/package-lock.json
+	@command -v npm >/dev/null || $(MAKE) --no-print-directory nodedeps
+	@if command -v npm >/dev/null; then \
+	  cd $(BROWSER_DIR) && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error && \
+	  touch node_modules/.installed-stamp; \
+	fi
 
 # The exact versions and hashes in requirements-dev.lock (the runtime ones and the tools), then
 # leaflets itself as an editable install without resolving anything again.
@@ -81,7 +97,7 @@ lock: $(STAMP)
 	$(COMPILE) --extra dev -o requirements-dev.lock
 
 clean:
-	rm -rf output $(VENV) translations/*/LC_MESSAGES/*.mo
+	rm -rf output $(VENV) translations/*/LC_MESSAGES/*.mo $(BROWSER_DIR)/node_modules
 
 # Ratios from issue 7, measured in one run on this machine (takes a few minutes).
 bench: $(STAMP)
