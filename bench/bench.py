@@ -18,10 +18,12 @@ from pathlib import Path
 
 import weasyprint
 
-from leaflets import batch, content, i18n
-from leaflets.build import Job, Variant, leaflet_html, prepare, render_pdf
+from leaflets.build import batch
+from leaflets.build.matrix import Job, Variant, leaflet_html, prepare, render_pdf
+from leaflets.content import topics
+from leaflets.i18n import languages
 from leaflets.paths import TEMPLATES_DIR
-from leaflets.pdf import language_css, style_css
+from leaflets.render.pdf import language_css, style_css
 
 ROOT = Path(__file__).resolve().parents[1]
 LEAFLETS = [str(Path(sys.executable).with_name("leaflets"))]
@@ -110,7 +112,7 @@ def main() -> None:
         f"({ours:.3f} s vs {bare:.3f} s; target <= 1.10)"
     )
 
-    matrix = len(content.available_topics()) * len(i18n.available_languages())
+    matrix = len(topics.available_topics()) * len(languages.available_languages())
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "out"
         one, _ = timed_build(["--force", "-j", "1", "-o", str(out)])
@@ -130,8 +132,8 @@ def main() -> None:
         # 4. A shell loop running the weasyprint command once per leaflet, same HTML.
         pages = Path(tmp) / "html"
         pages.mkdir()
-        for lang in i18n.available_languages():
-            for topic in content.available_topics():
+        for lang in languages.available_languages():
+            for topic in topics.available_topics():
                 text = self_contained_html(Job(topic, lang, Variant()))
                 (pages / f"{lang}-{topic}.html").write_text(text, encoding="utf-8")
         start = time.perf_counter()
@@ -153,27 +155,27 @@ def scaling() -> None:
     """6. A synthetic corpus: N topics x every language, built in full with -j 2."""
     print("6. scaling (synthetic topics x 11 languages, -j 2):")
     sources = {
-        name: (content.TOPICS_DIR / f"{name}.yaml").read_text() for name in ("breast", "prostate")
+        name: (topics.TOPICS_DIR / f"{name}.yaml").read_text() for name in ("breast", "prostate")
     }
     for count in (10, 50):
         with tempfile.TemporaryDirectory() as tmp:
-            topics = Path(tmp) / "topics"
-            topics.mkdir()
+            corpus = Path(tmp) / "topics"
+            corpus.mkdir()
             for n in range(count):
                 source = ("breast", "prostate")[n % 2]
                 text = sources[source]
                 # The copies name no related topics: those ids do not exist in this corpus.
                 text = re.sub(r"(?m)^related: .*$", "related: []", text, count=1)
-                (topics / f"t{n:03d}.yaml").write_text(
+                (corpus / f"t{n:03d}.yaml").write_text(
                     text.replace(f"id: {source}", f"id: t{n:03d}", 1)
                 )
-            content.TOPICS_DIR = topics  # this process only
-            content.load_topic.cache_clear()
-            i18n.topic_messages.cache_clear()
+            topics.TOPICS_DIR = corpus  # this process only
+            topics.load_topic.cache_clear()
+            languages.topic_messages.cache_clear()
             jobs = [
                 Job(t, lang)
-                for lang in i18n.available_languages()
-                for t in content.available_topics()
+                for lang in languages.available_languages()
+                for t in topics.available_topics()
             ]
             settings = batch.Settings(Path(tmp) / "out", workers=2, force=True)
             stop, peaks = threading.Event(), {}

@@ -20,8 +20,9 @@ from babel.messages.pofile import write_po
 from click.testing import CliRunner
 from pypdf import PdfReader
 
-from leaflets import content, i18n
 from leaflets.cli import cli
+from leaflets.content import topics
+from leaflets.i18n import languages
 from mail_server import Inbox, free_port
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -63,7 +64,7 @@ def attachments(message: Message) -> list[tuple[str, bytes]]:
 
 def edit_po(po: Path, msgid: str, msgstr: str | None = None, fuzzy: bool | None = None) -> None:
     """Change one entry of a PO file in place."""
-    catalog = i18n.read_catalog(po)  # keeps the X- provenance header fields
+    catalog = languages.read_catalog(po)  # keeps the X- provenance header fields
     entry = catalog[msgid]
     assert entry is not None, msgid
     if msgstr is not None:
@@ -97,8 +98,8 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def catalogs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A scratch copy of translations/ that tests may break."""
     root = tmp_path / "translations"
-    shutil.copytree(i18n.TRANSLATIONS_DIR, root, ignore=shutil.ignore_patterns("*.mo"))
-    monkeypatch.setattr(i18n, "TRANSLATIONS_DIR", root)
+    shutil.copytree(languages.TRANSLATIONS_DIR, root, ignore=shutil.ignore_patterns("*.mo"))
+    monkeypatch.setattr(languages, "TRANSLATIONS_DIR", root)
     return root
 
 
@@ -108,13 +109,13 @@ def copy_project(root: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         ROOT / "translations", root / "translations", ignore=shutil.ignore_patterns("*.mo")
     )
     shutil.copytree(ROOT / "templates", root / "templates")
-    shutil.copytree(content.TOPICS_DIR, root / "leaflets" / "topics")
+    shutil.copytree(topics.TOPICS_DIR, root / "leaflets" / "topics")
     for name in ("babel.cfg", "pyproject.toml"):
         shutil.copy(ROOT / name, root / name)
-    monkeypatch.setattr(i18n, "TRANSLATIONS_DIR", root / "translations")
-    monkeypatch.setattr(content, "TOPICS_DIR", root / "leaflets" / "topics")
-    content.load_topic.cache_clear()
-    i18n.topic_messages.cache_clear()
+    monkeypatch.setattr(languages, "TRANSLATIONS_DIR", root / "translations")
+    monkeypatch.setattr(topics, "TOPICS_DIR", root / "leaflets" / "topics")
+    topics.load_topic.cache_clear()
+    languages.topic_messages.cache_clear()
     return root
 
 
@@ -126,36 +127,36 @@ def add_demo_topic(root: Path, langs: tuple[str, ...] | None = None) -> None:
     """
     shutil.copy(DATA / f"{DEMO}.yaml", root / "leaflets" / "topics" / f"{DEMO}.yaml")
     translations = json.loads((DATA / f"{DEMO}-translations.json").read_text(encoding="utf-8"))
-    for lang in i18n.available_languages()[1:] if langs is None else langs:
-        po = i18n.po_path(lang)
-        catalog = i18n.read_catalog(po)
+    for lang in languages.available_languages()[1:] if langs is None else langs:
+        po = languages.po_path(lang)
+        catalog = languages.read_catalog(po)
         for msgid, msgstr in translations.get(lang, translations["es"]).items():
             catalog.add(msgid, msgstr)
         with po.open("wb") as fh:
             write_po(fh, catalog)
-    content.load_topic.cache_clear()
-    i18n.topic_messages.cache_clear()
+    topics.load_topic.cache_clear()
+    languages.topic_messages.cache_clear()
 
 
 @pytest.fixture
 def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     """A scratch copy of the project's topics, templates, catalogs and babel.cfg."""
     yield copy_project(tmp_path / "project", monkeypatch)
-    content.load_topic.cache_clear()
-    i18n.topic_messages.cache_clear()
+    topics.load_topic.cache_clear()
+    languages.topic_messages.cache_clear()
 
 
 @pytest.fixture
 def topics_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     """A scratch copy of the packaged topics that tests may break."""
     folder = tmp_path / "topics"
-    shutil.copytree(content.TOPICS_DIR, folder)
-    monkeypatch.setattr(content, "TOPICS_DIR", folder)
-    content.load_topic.cache_clear()
-    i18n.topic_messages.cache_clear()
+    shutil.copytree(topics.TOPICS_DIR, folder)
+    monkeypatch.setattr(topics, "TOPICS_DIR", folder)
+    topics.load_topic.cache_clear()
+    languages.topic_messages.cache_clear()
     yield folder
-    content.load_topic.cache_clear()
-    i18n.topic_messages.cache_clear()
+    topics.load_topic.cache_clear()
+    languages.topic_messages.cache_clear()
 
 
 @pytest.fixture

@@ -17,8 +17,8 @@ import pytest
 
 from conftest import ROOT, edit_po
 from leaflets.cli import main
-from leaflets.content import load_topic
-from leaflets.i18n import load_po, po_path
+from leaflets.content.topics import load_topic
+from leaflets.i18n.languages import load_po, po_path
 
 BRAND = ROOT / "docs" / "examples" / "riverside"
 

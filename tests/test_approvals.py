@@ -13,9 +13,10 @@ import pytest
 from pypdf import PdfReader
 
 from conftest import ROOT, edit_po, pdf_text, run, squash
-from leaflets import content, i18n
-from leaflets.content import load_topic, topic_path
-from leaflets.i18n import compile_catalog, po_path
+from leaflets.content import topics
+from leaflets.content.topics import load_topic, topic_path
+from leaflets.i18n import languages
+from leaflets.i18n.languages import compile_catalog, po_path
 
 BAND = "Not approved for patient use"
 APPROVER = ("--by", "Dr Jane Smith", "--role", "Consultant breast radiologist")
@@ -42,8 +43,8 @@ def edit_topic(name: str, old: str, new: str) -> None:
     text = path.read_text(encoding="utf-8")
     assert old in text
     path.write_text(text.replace(old, new), encoding="utf-8")
-    content.load_topic.cache_clear()  # each real command is a fresh process
-    i18n.topic_messages.cache_clear()
+    topics.load_topic.cache_clear()  # each real command is a fresh process
+    languages.topic_messages.cache_clear()
 
 
 def a_sentence(name: str) -> str:

@@ -14,11 +14,11 @@ import pytest
 from pypdf import PdfReader
 
 from conftest import ROOT, edit_po, run
-from leaflets import cache
-from leaflets.batch import parse_shard, shard
-from leaflets.build import Job
-from leaflets.content import load_topic
-from leaflets.i18n import po_path
+from leaflets.build import cache
+from leaflets.build.batch import parse_shard, shard
+from leaflets.build.matrix import Job
+from leaflets.content.topics import load_topic
+from leaflets.i18n.languages import po_path
 
 LANGS = ["-l", "en", "-l", "es", "-l", "fr"]
 #: Two topics keep the counts (and the build times) small, whatever topics the project has.

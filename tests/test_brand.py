@@ -10,7 +10,7 @@ import pytest
 from pypdf import PdfReader
 
 from conftest import ROOT, pdf_text, run, squash
-from leaflets.brand import BrandError, load_brand
+from leaflets.content.brand import BrandError, load_brand
 
 RIVERSIDE = ROOT / "docs" / "examples" / "riverside"
 

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT, edit_po, run
-from leaflets.content import load_topic
-from leaflets.i18n import po_path
+from leaflets.content.topics import load_topic
+from leaflets.i18n.languages import po_path
 
 #: Every topic file in the package, as the error for an unknown topic must list them.
 TOPICS = sorted(path.stem for path in (ROOT / "leaflets" / "topics").glob("*.yaml"))

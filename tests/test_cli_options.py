@@ -13,7 +13,7 @@ import pytest
 
 from conftest import run
 from leaflets.cli import cli
-from leaflets.content import available_topics
+from leaflets.content.topics import available_topics
 
 
 def _leaflets(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from conftest import run
-from leaflets.content import available_topics, load_topic, parse_topic
+from leaflets.content.models import CITATION_RE
+from leaflets.content.topics import available_topics, load_topic, parse_topic
 from leaflets.errors import ContentError
-from leaflets.models import CITATION_RE
 
 VALID = """\
 id: demo

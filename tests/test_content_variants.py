@@ -8,10 +8,10 @@ import pytest
 from babel.messages.pofile import write_po
 
 from conftest import DATA, DEMO, add_demo_topic, run
-from leaflets import i18n
-from leaflets.content import available_topics, load_topic, parse_topic
+from leaflets.content.topics import available_topics, load_topic, parse_topic
+from leaflets.content.variants import printed_variants
 from leaflets.errors import ContentError
-from leaflets.variants import printed_variants
+from leaflets.i18n import languages
 
 SOURCE = (DATA / f"{DEMO}.yaml").read_text(encoding="utf-8")
 
@@ -99,8 +99,8 @@ def test_check_proves_each_variant_cited_and_complete(project: Path) -> None:
 
 def test_check_names_the_variant_a_language_cannot_print(project: Path) -> None:
     add_demo_topic(project)
-    po = i18n.po_path("es")
-    catalog = i18n.read_catalog(po)
+    po = languages.po_path("es")
+    catalog = languages.read_catalog(po)
     catalog.delete("Usually a biopsy")  # a cell of the UK table only
     with po.open("wb") as fh:
         write_po(fh, catalog)

@@ -8,8 +8,8 @@ import pytest
 
 from conftest import edit_po, run
 from leaflets.errors import CatalogError
-from leaflets.glossary import Term, glossary_path, parse_glossary
-from leaflets.i18n import load_po, po_path
+from leaflets.i18n.glossary import Term, glossary_path, parse_glossary
+from leaflets.i18n.languages import load_po, po_path
 
 HEADER = "source,target,developer_comments\n"
 

@@ -12,9 +12,10 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po, write_po
 
 from conftest import ROOT, edit_po, pdf_text, run, squash
-from leaflets.content import available_topics, load_topic, topic_path
+from leaflets.content.models import CITATION_RE, cited_keys
+from leaflets.content.topics import available_topics, load_topic, topic_path
 from leaflets.errors import CatalogError, UsageError
-from leaflets.i18n import (
+from leaflets.i18n.languages import (
     available_languages,
     compile_catalog,
     find_gaps,
@@ -27,7 +28,6 @@ from leaflets.i18n import (
     provenance,
     read_catalog,
 )
-from leaflets.models import CITATION_RE, cited_keys
 
 
 def _extract_project() -> dict[str, list[str]]:
@@ -232,7 +232,7 @@ def test_number_check_compares_grouped_thousands_by_value(
 ) -> None:
     from babel.messages.catalog import Message, TranslationError
 
-    from leaflets.checkers import numbers
+    from leaflets.i18n.translation_checks import numbers
 
     message = Message(english, translation)
     if ok:

@@ -11,8 +11,8 @@ import pytest
 from pypdf import PdfReader
 
 from conftest import attachments, pdf_text, run, squash
-from leaflets.content import load_topic
-from leaflets.i18n import compile_catalog
+from leaflets.content.topics import load_topic
+from leaflets.i18n.languages import compile_catalog
 from mail_server import Inbox, free_port
 
 
@@ -277,7 +277,7 @@ def test_an_invalid_batch_sends_nothing(inbox: Inbox, tmp_path: Path) -> None:
 
 def test_a_half_translated_mail_is_never_sent(inbox: Inbox, catalogs: Path) -> None:
     from conftest import edit_po
-    from leaflets.i18n import po_path
+    from leaflets.i18n.languages import po_path
 
     edit_po(po_path("es"), "Hello,", msgstr="")
     result = run("mail", "--allow-unapproved", "--to", "a@example.org", "-l", "es", "breast")

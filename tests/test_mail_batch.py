@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT, edit_po, run
-from leaflets.content import load_topic
-from leaflets.i18n import po_path
+from leaflets.content.topics import load_topic
+from leaflets.i18n.languages import po_path
 from mail_server import Inbox
 
 LATER = (dt.date.today() + dt.timedelta(days=400)).isoformat()

@@ -23,8 +23,8 @@ from click.testing import CliRunner
 
 from conftest import file_names
 from leaflets.cli import cli
-from leaflets.content import load_topic
-from leaflets.i18n import available_languages, bcp47, translations_for
+from leaflets.content.topics import load_topic
+from leaflets.i18n.languages import available_languages, bcp47, translations_for
 
 SENDER = "leaflets@riverside.example"
 #: The patient's language, topics and follow-up date, one message each.

@@ -6,9 +6,9 @@ import shutil
 from pathlib import Path
 
 from conftest import ROOT, edit_po, pdf_text, run, squash
-from leaflets.content import load_topic
-from leaflets.i18n import po_path
-from leaflets.models import CITATION_RE
+from leaflets.content.models import CITATION_RE
+from leaflets.content.topics import load_topic
+from leaflets.i18n.languages import po_path
 
 #: A printed breast paragraph with the numbers 2 and 24 (the translation must keep them).
 AFTERCARE = next(

@@ -77,6 +77,13 @@ def test_the_wheel_is_the_same_from_a_clean_and_a_used_tree(artifacts: dict[str,
         assert not name.startswith("output/") and ".leaflets-cache" not in name, name
     assert "leaflets/_data/translations/es/LC_MESSAGES/messages.po" in clean
     assert "leaflets/_data/templates/leaflet.html.j2" in clean
+    # Every module of every subpackage (a stage named like an ignored folder, build/, included).
+    modules = {
+        str(path.relative_to(ROOT))
+        for path in (ROOT / "leaflets").rglob("*.py")
+        if "__pycache__" not in path.parts
+    }
+    assert "leaflets/build/matrix.py" in modules and not modules - set(clean), modules - set(clean)
 
 
 def test_license_and_metadata_are_in_the_sdist_and_the_wheel(artifacts: dict[str, Path]) -> None:

@@ -14,12 +14,18 @@ from babel.dates import format_date
 from pypdf import PdfReader
 
 from conftest import ROOT, edit_po, pdf_text, run, squash
-from leaflets.build import Variant
-from leaflets.content import available_topics, load_topic
+from leaflets.build.matrix import Variant
+from leaflets.content.models import CITATION_RE, DEFAULT_BRAND, Topic, brand_settings
+from leaflets.content.topics import available_topics, load_topic
 from leaflets.errors import RenderError
-from leaflets.i18n import available_languages, bcp47, compile_catalog, interface_messages, po_path
-from leaflets.models import CITATION_RE, DEFAULT_BRAND, Topic, brand_settings
-from leaflets.pdf import font_families, write_pdf
+from leaflets.i18n.languages import (
+    available_languages,
+    bcp47,
+    compile_catalog,
+    interface_messages,
+    po_path,
+)
+from leaflets.render.pdf import font_families, write_pdf
 
 TOPICS = available_topics()
 STYLE = Variant().style

@@ -13,10 +13,10 @@ from pathlib import Path
 import pikepdf
 import pytest
 
-from leaflets.build import Job, leaflet_html, prepare
-from leaflets.content import available_topics, load_topic
-from leaflets.i18n import available_languages, bcp47
-from leaflets.models import DEFAULT_BRAND
+from leaflets.build.matrix import Job, leaflet_html, prepare
+from leaflets.content.models import DEFAULT_BRAND
+from leaflets.content.topics import available_topics, load_topic
+from leaflets.i18n.languages import available_languages, bcp47
 
 TOPICS = available_topics()
 LANGUAGES = available_languages()

@@ -16,12 +16,12 @@ from PIL import Image, ImageChops
 from pypdf import PdfReader
 from weasyprint.text.fonts import FontConfiguration
 
-from leaflets.build import Job, leaflet_html, prepare
-from leaflets.content import available_topics
-from leaflets.i18n import bcp47
-from leaflets.models import DEFAULT_BRAND
+from leaflets.build.matrix import Job, leaflet_html, prepare
+from leaflets.content.models import DEFAULT_BRAND
+from leaflets.content.topics import available_topics
+from leaflets.i18n.languages import bcp47
 from leaflets.paths import TEMPLATES_DIR
-from leaflets.pdf import PrintStyle, language_css, style_css, write_pdf
+from leaflets.render.pdf import PrintStyle, language_css, style_css, write_pdf
 
 #: Scripts whose text layer needs more than one code per glyph: Devanagari, Arabic, Han, Hangul.
 SCRIPTS = ["hi", "ar", "zh_Hans", "ko"]

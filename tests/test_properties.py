@@ -10,10 +10,10 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from leaflets.content import parse_topic
+from leaflets.content.models import cited_keys
+from leaflets.content.topics import parse_topic
 from leaflets.errors import ContentError
-from leaflets.models import cited_keys
-from leaflets.render import render_html
+from leaflets.render.html import render_html
 
 KEYS = st.lists(
     st.from_regex(r"[a-z][a-z0-9_-]{0,8}", fullmatch=True), min_size=1, max_size=6, unique=True

@@ -11,8 +11,9 @@ from babel.messages.pofile import write_po
 from pypdf import PdfReader
 
 from conftest import DATA, DEMO, add_demo_topic, copy_project, pdf_text, run, squash
-from leaflets import content, i18n
-from leaflets.models import CITATION_RE
+from leaflets.content import topics
+from leaflets.content.models import CITATION_RE
+from leaflets.i18n import languages
 
 #: A brand on the UK 5-point scale with an emergency number and no clinic phone.
 UK_BRAND = (
@@ -37,8 +38,8 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
             result = run("build", "-o", str(out), "-j", "1", *args, DEMO)
             assert result.exit_code == 0, result.output  # type: ignore[attr-defined]
         yield out
-    content.load_topic.cache_clear()
-    i18n.topic_messages.cache_clear()
+    topics.load_topic.cache_clear()
+    languages.topic_messages.cache_clear()
 
 
 def test_table_cells_and_bi_rads_variant_for_the_default_brand(demo: Path) -> None:
@@ -77,8 +78,8 @@ def _demo_text(lang: str, english: str) -> str:
 
 def _see_also_item(topic: str, lang: str) -> str:
     """A "See also" line as it should print: the title in ``lang`` and the code."""
-    related = content.load_topic(topic)
-    return squash(f"{i18n.translations_for(lang).gettext(related.title)}({related.code})")
+    related = topics.load_topic(topic)
+    return squash(f"{languages.translations_for(lang).gettext(related.title)}({related.code})")
 
 
 def test_see_also_titles_and_code_version_in_spanish(demo: Path) -> None:
@@ -163,7 +164,7 @@ def test_chinese_table_text(demo: Path) -> None:
     for english in ("Probably benign", "A check in 6 months"):
         assert _demo_text("zh_Hans", english) in text
     assert caption in text
-    assert squash(i18n.translations_for("zh_Hans").gettext("See also")) in text
+    assert squash(languages.translations_for("zh_Hans").gettext("See also")) in text
     assert _see_also_item("breast", "zh_Hans") in text
 
 
@@ -195,9 +196,9 @@ def test_untranslated_related_title_refuses_the_leaflet(
     project: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     add_demo_topic(project, ("es",))
-    po = i18n.po_path("es")
-    catalog = i18n.read_catalog(po)
-    title = content.load_topic("prostate").title
+    po = languages.po_path("es")
+    catalog = languages.read_catalog(po)
+    title = topics.load_topic("prostate").title
     catalog.delete(title)
     with po.open("wb") as fh:
         write_po(fh, catalog)
@@ -212,13 +213,13 @@ def test_a_related_topics_title_change_rebuilds_the_leaflet(project: Path, tmp_p
     out = tmp_path / "out"
     assert "1 built" in run("build", "-o", str(out), "-l", "en", DEMO).output  # type: ignore[attr-defined]
     breast = project / "leaflets" / "topics" / "breast.yaml"
-    title = f"title: {content.load_topic('breast').title}\n"
+    title = f"title: {topics.load_topic('breast').title}\n"
     breast.write_text(
         breast.read_text(encoding="utf-8").replace(title, "title: Breast specks\n"),
         encoding="utf-8",
     )
-    content.load_topic.cache_clear()
-    i18n.topic_messages.cache_clear()
+    topics.load_topic.cache_clear()
+    languages.topic_messages.cache_clear()
     assert "1 built" in run("build", "-o", str(out), "-l", "en", DEMO).output  # type: ignore[attr-defined]
     assert "Breastspecks(BR-CALC-01)" in squash(pdf_text(out / "en" / f"{DEMO}.pdf"))
 
@@ -247,8 +248,8 @@ def test_a_table_breaks_only_between_rows_and_repeats_its_header(
             ),
             encoding="utf-8",
         )
-        content.load_topic.cache_clear()
-        i18n.topic_messages.cache_clear()
+        topics.load_topic.cache_clear()
+        languages.topic_messages.cache_clear()
         out = tmp_path / str(count)
         assert run("build", "-o", str(out), "-j", "1", "-l", "en", DEMO).exit_code == 0  # type: ignore[attr-defined]
         pages = [page.extract_text() for page in PdfReader(out / "en" / f"{DEMO}.pdf").pages]

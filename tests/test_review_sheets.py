@@ -11,10 +11,11 @@ import pytest
 from pypdf import PdfReader
 
 from conftest import ROOT, edit_po, pdf_text, run, squash
-from leaflets import content, i18n
-from leaflets.content import load_topic, topic_path
-from leaflets.i18n import load_po, po_path
-from leaflets.models import CITATION_RE
+from leaflets.content import topics
+from leaflets.content.models import CITATION_RE
+from leaflets.content.topics import load_topic, topic_path
+from leaflets.i18n import languages
+from leaflets.i18n.languages import load_po, po_path
 
 
 @pytest.fixture
@@ -44,7 +45,7 @@ def test_clinical_sheet_numbers_every_statement_beside_its_sources(
     else:
         text = text.replace("\nsections:", f"\napprover_notes:\n  - {note}\nsections:", 1)
     path.write_text(text, "utf-8")
-    content.load_topic.cache_clear()
+    topics.load_topic.cache_clear()
     topic = load_topic("breast")
     assert note in topic.approver_notes
     pdf = sheet(tmp_path, "breast", "--brand", str(riverside))
@@ -86,7 +87,7 @@ def test_translation_sheet_pairs_english_and_spanish_strings(
 ) -> None:
     topic = load_topic("breast")
     title = topic.title
-    catalog = i18n.read_catalog(po_path("es"))
+    catalog = languages.read_catalog(po_path("es"))
     catalog[title].user_comments.append("Checked against the RSNA glossary.")
     from babel.messages.pofile import write_po
 
@@ -132,5 +133,5 @@ def test_review_sheet_of_an_incomplete_translation_is_refused(
 def test_example_brand_sheet_says_it_cannot_be_recorded(tmp_path: Path) -> None:
     flat = squash(pdf_text(sheet(tmp_path, "prostate")))
     assert squash("which cannot hold approvals") in flat
-    content.load_topic.cache_clear()
-    i18n.topic_messages.cache_clear()
+    topics.load_topic.cache_clear()
+    languages.topic_messages.cache_clear()

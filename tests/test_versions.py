@@ -6,8 +6,9 @@ import shutil
 from pathlib import Path
 
 from conftest import ROOT, pdf_text, run, squash
-from leaflets import content, i18n
-from leaflets.content import load_topic, topic_path
+from leaflets.content import topics
+from leaflets.content.topics import load_topic, topic_path
+from leaflets.i18n import languages
 
 
 def edit_topic(name: str, old: str, new: str) -> int:
@@ -16,8 +17,8 @@ def edit_topic(name: str, old: str, new: str) -> int:
     text = path.read_text("utf-8")
     assert old in text
     path.write_text(text.replace(old, new, 1), "utf-8")
-    content.load_topic.cache_clear()
-    i18n.topic_messages.cache_clear()
+    topics.load_topic.cache_clear()
+    languages.topic_messages.cache_clear()
     return 1 + next(i for i, t in enumerate(new_lines(path)) if t.startswith("version:"))
 
 

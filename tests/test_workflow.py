@@ -13,11 +13,11 @@ import pytest
 from babel.messages.pofile import write_po
 
 from conftest import edit_po, run
-from leaflets import catalogs
-from leaflets.checks import run_checks
-from leaflets.content import available_topics, load_topic
-from leaflets.i18n import load_po, po_path, provenance, read_catalog, template_path
-from leaflets.models import CITATION_RE, DEFAULT_BRAND, brand_settings
+from leaflets.content.models import CITATION_RE, DEFAULT_BRAND, brand_settings
+from leaflets.content.topics import available_topics, load_topic
+from leaflets.i18n import catalog_tools
+from leaflets.i18n.languages import load_po, po_path, provenance, read_catalog, template_path
+from leaflets.lint import run_checks
 
 BREAST = load_topic("breast")
 TITLE = BREAST.title
@@ -30,9 +30,9 @@ PARAGRAPH = next(
 
 
 def test_extract_twice_leaves_the_template_byte_identical(project: Path) -> None:
-    catalogs.extract()
+    catalog_tools.extract()
     before = template_path().read_bytes()
-    assert catalogs.extract() is False
+    assert catalog_tools.extract() is False
     assert template_path().read_bytes() == before
     assert run("i18n", "extract").output.endswith("unchanged\n")
 
@@ -51,7 +51,7 @@ def test_init_creates_a_catalog_with_plural_forms_and_provenance(project: Path) 
 
 def test_init_arabic_gets_the_cldr_plural_rule(project: Path) -> None:
     po_path("ar").unlink()
-    catalogs.init("ar", "test")
+    catalog_tools.init("ar", "test")
     forms = dict(load_po("ar").mime_headers)["Plural-Forms"]
     assert "n%100>=11 ? 4 : 5" in forms and "nplurals=6" in forms
 
@@ -88,8 +88,8 @@ def test_updated_catalogs_are_valid_for_gnu_gettext(project: Path) -> None:
     _replace_paragraph(
         topic_file, PARAGRAPH, PARAGRAPH + " Ask your doctor if anything is unclear."
     )
-    catalogs.extract()
-    catalogs.update("es")
+    catalog_tools.extract()
+    catalog_tools.update("es")
     check = subprocess.run(
         ["msgfmt", "--check", "-o", "/dev/null", str(po_path("es"))], capture_output=True
     )
@@ -101,8 +101,8 @@ def test_update_without_fuzzy_guessing_leaves_new_template_strings_untranslated(
 ) -> None:
     template = project / "templates" / "leaflet.html.j2"
     template.write_text(template.read_text().replace("Common questions", "Common questions?"))
-    catalogs.extract()
-    assert catalogs.update("es") == (1, 0)
+    catalog_tools.extract()
+    assert catalog_tools.update("es") == (1, 0)
     assert not load_po("es")["Common questions?"].string
 
 
@@ -111,7 +111,7 @@ def test_compile_leaves_fuzzy_entries_out(project: Path) -> None:
     result = run("i18n", "compile", "es")
     assert "messages.po: compiles  (1 fuzzy entries left out)" in result.output
     assert not list(project.rglob("*.mo"))  # compiled in memory only
-    from leaflets.i18n import compile_catalog
+    from leaflets.i18n.languages import compile_catalog
 
     assert compile_catalog("es").gettext(TITLE) == TITLE
 

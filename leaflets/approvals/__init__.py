@@ -1,1 +1,1 @@
-"""Clinical approvals and translation reviews: records, fingerprints, states, review sheets."""
+"""Clinical approvals and translation reviews: records, fingerprints, states, versions."""

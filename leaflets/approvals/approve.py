@@ -16,10 +16,17 @@ from leaflets.approvals.records import (
 )
 from leaflets.approvals.state import expiry_date
 from leaflets.approvals.versions import load_versions, version_problem
-from leaflets.content import load_topic
+from leaflets.content.models import Brand, Topic
+from leaflets.content.topics import load_topic
 from leaflets.errors import UsageError
-from leaflets.i18n import SOURCE_LANGUAGE, bcp47, find_gaps, leaflet_messages, load_po, po_path
-from leaflets.models import Brand, Topic
+from leaflets.i18n.languages import (
+    SOURCE_LANGUAGE,
+    bcp47,
+    find_gaps,
+    leaflet_messages,
+    load_po,
+    po_path,
+)
 
 MAX_PERSON = 100
 MAX_NOTE = 500

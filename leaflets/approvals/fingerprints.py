@@ -8,8 +8,8 @@ from collections.abc import Iterable
 
 from babel.messages.catalog import Catalog
 
-from leaflets.i18n import Message, bcp47
-from leaflets.models import Topic
+from leaflets.content.models import Topic
+from leaflets.i18n.languages import Message, bcp47
 
 #: Bumped only if the canonical form itself changes (every record would then lapse).
 SCHEME = 1

@@ -6,9 +6,9 @@ import datetime as dt
 from collections.abc import Iterable
 
 from leaflets.approvals.state import LeafletApproval, State, leaflet_approval
-from leaflets.content import load_topic
-from leaflets.i18n import bcp47
-from leaflets.models import Brand
+from leaflets.content.models import Brand
+from leaflets.content.topics import load_topic
+from leaflets.i18n.languages import bcp47
 
 #: Warn this many days before an approval expires.
 WARNING_DAYS = 90

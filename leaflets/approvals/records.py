@@ -17,8 +17,8 @@ from leaflets.approvals.tomlfile import (
     toml_table,
     write_records,
 )
+from leaflets.content.models import Brand, Key, LeafletCode, Strict
 from leaflets.errors import LeafletsError
-from leaflets.models import Brand, Key, LeafletCode, Strict
 
 APPROVALS_FILE = "approvals.toml"
 #: A name or role: one line of at most 100 characters, no control characters.

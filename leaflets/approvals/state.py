@@ -9,9 +9,9 @@ from typing import Literal
 
 from leaflets.approvals.fingerprints import content_fingerprint, translation_fingerprint
 from leaflets.approvals.records import Approvals, Signed, TranslationReview, load_approvals
-from leaflets.content import load_topic
-from leaflets.i18n import SOURCE_LANGUAGE, bcp47, leaflet_messages, load_po
-from leaflets.models import Brand, Topic
+from leaflets.content.models import Brand, Topic
+from leaflets.content.topics import load_topic
+from leaflets.i18n.languages import SOURCE_LANGUAGE, bcp47, leaflet_messages, load_po
 
 Kind = Literal["approved", "lapsed", "expired", "none", "source"]
 

@@ -8,7 +8,6 @@ from typing import Annotated
 
 from pydantic import Field
 
-from leaflets import content
 from leaflets.approvals.fingerprints import content_fingerprint
 from leaflets.approvals.records import Fingerprint
 from leaflets.approvals.tomlfile import (
@@ -18,8 +17,9 @@ from leaflets.approvals.tomlfile import (
     toml_table,
     write_records,
 )
+from leaflets.content import topics
+from leaflets.content.models import Key, LeafletCode, Strict, Topic
 from leaflets.errors import ContentError
-from leaflets.models import Key, LeafletCode, Strict, Topic
 
 FIX = "correct it by hand or restore it from version control"
 HEADER = (
@@ -47,7 +47,7 @@ class Versions(Strict):
 
 def versions_path() -> Path:
     """leaflets/topics/versions.toml, committed beside the topic files."""
-    return content.topic_path("versions").with_suffix(".toml")
+    return topics.topic_path("versions").with_suffix(".toml")
 
 
 def load_versions() -> tuple[Versions, bytes]:
@@ -103,7 +103,7 @@ def record_version(topic: Topic) -> bool:
         return False
     level, text = problem
     if level == "error":
-        raise ContentError(f"{content.topic_path(topic.id)}: {text}")
+        raise ContentError(f"{topics.topic_path(topic.id)}: {text}")
     record = VersionRecord(
         topic=topic.id,
         code=topic.code,

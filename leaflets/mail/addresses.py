@@ -10,9 +10,9 @@ from email.headerregistry import Address
 
 import idna
 
-from leaflets.content import available_topics
+from leaflets.content.topics import available_topics
 from leaflets.errors import MailError, UsageError
-from leaflets.i18n import parse_language
+from leaflets.i18n.languages import parse_language
 
 LINE_BREAK = re.compile(r"[\r\n\u2028\u2029\x85\x0b\x0c]")
 

@@ -6,8 +6,8 @@ import dataclasses
 import datetime as dt
 from pathlib import Path
 
-from leaflets.batch import Settings, run_batch
-from leaflets.build import Job, Variant, prepare, prepare_all, render_pdf
+from leaflets.build.batch import Settings, run_batch
+from leaflets.build.matrix import Job, Variant, prepare, prepare_all, render_pdf
 from leaflets.errors import LeafletsError, MailError
 from leaflets.mail.addresses import Recipient
 from leaflets.mail.compose import Attachment, attachment, mail_problems

@@ -15,9 +15,10 @@ from babel import Locale
 from babel.dates import format_date
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-from leaflets.content import load_topic
+from leaflets.content.models import Brand
+from leaflets.content.topics import load_topic
 from leaflets.errors import LeafletsError, MailError
-from leaflets.i18n import (
+from leaflets.i18n.languages import (
     SOURCE_LANGUAGE,
     bcp47,
     find_gaps,
@@ -28,7 +29,6 @@ from leaflets.i18n import (
 )
 from leaflets.mail.addresses import LINE_BREAK, Recipient
 from leaflets.mail.policy import MAIL_POLICY
-from leaflets.models import Brand
 from leaflets.paths import TEMPLATES_DIR
 
 #: Characters that some systems refuse in an attachment's file name.

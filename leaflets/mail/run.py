@@ -11,9 +11,10 @@ from pathlib import Path
 
 from leaflets.approvals.overview import approval_gaps
 from leaflets.approvals.records import ApprovalError
-from leaflets.build import Variant
+from leaflets.build.matrix import Variant
+from leaflets.content.models import Brand
 from leaflets.errors import LeafletsError, MailError
-from leaflets.i18n import bcp47
+from leaflets.i18n.languages import bcp47
 from leaflets.mail import DEADLINE
 from leaflets.mail.addresses import mask, normalise_address
 from leaflets.mail.attachments import Attachments
@@ -22,7 +23,6 @@ from leaflets.mail.compose import compose
 from leaflets.mail.outbox import write_eml
 from leaflets.mail.sendlog import SMTP, SendLog, delivery_key, outbox_destination
 from leaflets.mail.smtp import Mailer, SmtpSettings
-from leaflets.models import Brand
 
 Say = Callable[[str], None]
 

@@ -12,9 +12,10 @@ from babel import Locale
 from leaflets.approvals.fingerprints import content_fingerprint, translation_fingerprint
 from leaflets.approvals.records import ApprovalError
 from leaflets.approvals.state import leaflet_approval
-from leaflets.build import write_atomic
-from leaflets.content import CITATION_NOTE, load_topic
-from leaflets.i18n import (
+from leaflets.build.matrix import write_atomic
+from leaflets.content.models import CITATION_RE, Brand, Reference, Topic
+from leaflets.content.topics import CITATION_NOTE, load_topic
+from leaflets.i18n.languages import (
     SOURCE_LANGUAGE,
     bcp47,
     find_gaps,
@@ -24,9 +25,8 @@ from leaflets.i18n import (
     po_path,
     provenance,
 )
-from leaflets.models import CITATION_RE, Brand, Reference, Topic
-from leaflets.pdf import PrintStyle, write_pdf
-from leaflets.render import KEEP_WORDS_WHOLE, environment
+from leaflets.render.html import KEEP_WORDS_WHOLE, environment
+from leaflets.render.pdf import PrintStyle, write_pdf
 
 
 @dataclass(frozen=True)

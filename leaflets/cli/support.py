@@ -7,8 +7,8 @@ import unicodedata
 import click
 from click.shell_completion import CompletionItem
 
-from leaflets.content import available_topics
-from leaflets.i18n import available_languages, bcp47, native_name
+from leaflets.content.topics import available_topics
+from leaflets.i18n.languages import available_languages, bcp47, native_name
 
 DEBUG_HELP = "Show a traceback on errors."
 

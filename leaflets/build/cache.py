@@ -13,13 +13,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from leaflets import __version__
-from leaflets.content import load_topic, topic_path
+from leaflets.content.topics import load_topic, topic_path
 from leaflets.files import read_small_file, replace_file
-from leaflets.i18n import SOURCE_LANGUAGE, po_path
+from leaflets.i18n.languages import SOURCE_LANGUAGE, po_path
 from leaflets.paths import PACKAGE_DIR, TEMPLATES_DIR
 
 if TYPE_CHECKING:
-    from leaflets.build import Job
+    from leaflets.build.matrix import Job
 
 #: Records live beside the PDFs, one small JSON file per leaflet (no shared file to race on).
 CACHE_DIR = ".leaflets-cache"

@@ -10,11 +10,11 @@ from typing import IO, Any
 import yaml
 from pydantic import ValidationError
 
+from leaflets.content.models import CITATION_RE, Topic, cited_keys
+from leaflets.content.variants import variant_problems
 from leaflets.errors import ContentError
 from leaflets.files import read_small_file
-from leaflets.models import CITATION_RE, Topic, cited_keys
 from leaflets.paths import TOPICS_DIR
-from leaflets.variants import variant_problems
 
 Path_ = tuple[str | int, ...]
 

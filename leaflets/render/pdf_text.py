@@ -7,8 +7,8 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
-from leaflets.pdf_codes import CARRIER, FontCodes, add_codes, font_codes
-from leaflets.pdf_letters import DrawnGlyph
+from leaflets.render.pdf_codes import CARRIER, FontCodes, add_codes, font_codes
+from leaflets.render.pdf_letters import DrawnGlyph
 
 # WeasyPrint 70 maps a glyph id to the letters of its first use and draws right-to-left runs in
 # visual order, so extractors (poppler, pypdf, screen readers) read Hindi with misplaced vowel

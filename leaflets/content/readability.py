@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from leaflets.content.models import CITATION_RE, Topic
 from leaflets.files import replace_file
-from leaflets.models import CITATION_RE, Topic
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""The command line: the only module that prints or exits."""
+"""The command line: the `leaflets` group, the only package that prints or exits."""
 
 from __future__ import annotations
 
@@ -14,10 +14,10 @@ import click
 
 from leaflets import __version__
 from leaflets.approvals.records import ApprovalError
-from leaflets.batch import TIME_LIMIT, Outcome, Settings, parse_shard, run_batch, shard
-from leaflets.build import Job, Variant, default_languages
-from leaflets.cli_approvals import approve, record_version, review_sheet
-from leaflets.cli_support import (
+from leaflets.build.batch import TIME_LIMIT, Outcome, Settings, parse_shard, run_batch, shard
+from leaflets.build.matrix import Job, Variant, default_languages
+from leaflets.cli.approvals import approve, record_version, review_sheet
+from leaflets.cli.support import (
     DEBUG_HELP,
     accept_debug_everywhere,
     complete_languages,
@@ -25,10 +25,11 @@ from leaflets.cli_support import (
     display_width,
     pad,
 )
-from leaflets.cli_translate import check, i18n, status
-from leaflets.content import available_topics, load_topic
+from leaflets.cli.translate import check, i18n, status
+from leaflets.content.models import DEFAULT_BRAND, Brand
+from leaflets.content.topics import available_topics, load_topic
 from leaflets.errors import LeafletsError, Terminated, UsageError
-from leaflets.i18n import (
+from leaflets.i18n.languages import (
     available_languages,
     bcp47,
     completeness,
@@ -37,7 +38,6 @@ from leaflets.i18n import (
     provenance,
 )
 from leaflets.mail import DEADLINE
-from leaflets.models import DEFAULT_BRAND, Brand
 
 Command = TypeVar("Command", bound=Callable[..., Any])
 
@@ -78,7 +78,7 @@ LARGE_PRINT_OPTION = click.option(
 def _brand(brand_file: Path | None) -> Brand:
     if brand_file is None:
         return DEFAULT_BRAND
-    from leaflets.brand import load_brand  # colour maths only when a brand file is used
+    from leaflets.content.brand import load_brand  # colour maths only when a brand file is used
 
     return load_brand(brand_file)
 

@@ -22,17 +22,17 @@ import weblate_fonts
 from babel import Locale
 
 from leaflets.errors import RenderError
-from leaflets.i18n import bcp47, language_and_script
-from leaflets.overflow import find_overflows
+from leaflets.i18n.languages import bcp47, language_and_script
 from leaflets.paths import ASSETS_DIR, TEMPLATES_DIR
-from leaflets.pdf_hooks import install_hooks
-from leaflets.pdf_structure import (
+from leaflets.render.overflow import find_overflows
+from leaflets.render.pdf_hooks import install_hooks
+from leaflets.render.pdf_structure import (
     add_table_header_scope,
     join_split_elements,
     mark_artifacts,
     mark_languages,
 )
-from leaflets.pdf_text import fix_text_layer
+from leaflets.render.pdf_text import fix_text_layer
 
 FONTS_DIR = Path(weblate_fonts.__file__).resolve().parent / "static" / "weblate_fonts"
 _SANS = FONTS_DIR / "source-sans" / "ttf"

@@ -10,7 +10,7 @@ from typing import Any
 # glyphs with the text they come from, marks given to the letter they sit on, and the letters
 # shared out so that extractors read them in order (pdf_text).
 
-#: The word joiner render.py puts between Korean syllables is layout only, never text.
+#: The word joiner render/html.py puts between Korean syllables is layout only, never text.
 _LAYOUT_ONLY = str.maketrans("", "", "\u2060")
 
 

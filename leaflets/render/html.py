@@ -17,9 +17,9 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup, escape
 
 from leaflets.approvals.state import Signoff
+from leaflets.content.models import CITATION_RE, DEFAULT_BRAND, Brand, Topic, brand_settings
 from leaflets.errors import RenderError
-from leaflets.i18n import bcp47
-from leaflets.models import CITATION_RE, DEFAULT_BRAND, Brand, Topic, brand_settings
+from leaflets.i18n.languages import bcp47
 from leaflets.paths import TEMPLATES_DIR
 
 #: Placeholders for the page counters inside the translated "Page N of M" label.

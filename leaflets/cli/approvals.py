@@ -7,18 +7,18 @@ from pathlib import Path
 
 import click
 
-from leaflets.cli_support import complete_languages, complete_topics
-from leaflets.content import available_topics, load_topic
+from leaflets.cli.support import complete_languages, complete_topics
+from leaflets.content.models import DEFAULT_BRAND, Brand
+from leaflets.content.topics import available_topics, load_topic
 from leaflets.errors import UsageError
-from leaflets.i18n import SOURCE_LANGUAGE, bcp47, parse_language
-from leaflets.models import DEFAULT_BRAND, Brand
+from leaflets.i18n.languages import SOURCE_LANGUAGE, bcp47, parse_language
 
 
 def load_brand_option(brand_file: Path | None) -> Brand:
     """The brand of a --brand option; the built-in example brand without one."""
     if brand_file is None:
         return DEFAULT_BRAND
-    from leaflets.brand import load_brand  # colour maths only when a brand file is used
+    from leaflets.content.brand import load_brand  # colour maths only when a brand file is used
 
     return load_brand(brand_file)
 
@@ -122,7 +122,7 @@ def record_version(topics: tuple[str, ...]) -> None:
 )
 def review_sheet(topic: str, lang: str | None, brand_file: Path | None, out_dir: Path) -> None:
     """Write the PDF a clinician (or with --lang, a translator) checks and signs."""
-    from leaflets.approvals.sheets import write_review_sheet
+    from leaflets.build.review_sheets import write_review_sheet
 
     name = check_topic(topic)
     language = parse_language(lang) if lang else SOURCE_LANGUAGE

@@ -16,7 +16,7 @@ from babel.messages.pofile import read_po, write_po
 from leaflets import __version__
 from leaflets.errors import CatalogError, UsageError
 from leaflets.files import replace_file
-from leaflets.i18n import (
+from leaflets.i18n.languages import (
     available_languages,
     bcp47,
     compile_catalog,
@@ -26,7 +26,7 @@ from leaflets.i18n import (
     provenance,
     template_path,
 )
-from leaflets.pofiles import LeafletCatalog, read_catalog
+from leaflets.i18n.po_files import LeafletCatalog, read_catalog
 
 #: Babel 2.18's rule for Arabic swaps the "many" and "other" forms; this is CLDR's.
 PLURAL_FORMS = {

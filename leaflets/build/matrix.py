@@ -8,11 +8,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from leaflets.approvals.state import Signoff, leaflet_approval, signoff
-from leaflets.cache import completeness_key, recall, remember
-from leaflets.content import load_topic
+from leaflets.build.cache import completeness_key, recall, remember
+from leaflets.content.models import DEFAULT_BRAND, Brand, Topic
+from leaflets.content.topics import load_topic
 from leaflets.errors import CatalogError, LeafletsError
 from leaflets.files import replace_file
-from leaflets.i18n import (
+from leaflets.i18n.languages import (
     SOURCE_LANGUAGE,
     Gap,
     available_languages,
@@ -25,9 +26,8 @@ from leaflets.i18n import (
     provenance,
     translations_for,
 )
-from leaflets.models import DEFAULT_BRAND, Brand, Topic
-from leaflets.pdf import PrintStyle, write_pdf
-from leaflets.pofiles import compile_translations
+from leaflets.i18n.po_files import compile_translations
+from leaflets.render.pdf import PrintStyle, write_pdf
 
 #: How many untranslated strings an error lists before summarising the rest.
 MAX_LISTED = 12
@@ -226,7 +226,7 @@ def prepare_all(jobs: list[Job], allow_incomplete: bool = False) -> list[Prepare
 
 def leaflet_html(item: Prepared) -> str:
     """The HTML of one prepared leaflet, as it goes to WeasyPrint."""
-    from leaflets.render import Options, render_html  # Jinja2 only when there is work
+    from leaflets.render.html import Options, render_html  # Jinja2 only when there is work
 
     return render_html(
         item.topic,

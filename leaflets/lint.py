@@ -10,11 +10,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from leaflets.checkers import problems
-from leaflets.content import available_topics, load_topic, topic_path
+from leaflets.content.models import Brand
+from leaflets.content.readability import scores
+from leaflets.content.topics import available_topics, load_topic, topic_path
+from leaflets.content.variants import printed_variants
 from leaflets.errors import LeafletsError
-from leaflets.glossary import glossary_mismatches, glossary_path, load_glossary
-from leaflets.i18n import (
+from leaflets.i18n.glossary import glossary_mismatches, glossary_path, load_glossary
+from leaflets.i18n.languages import (
     SOURCE_LANGUAGE,
     available_languages,
     bcp47,
@@ -27,9 +29,7 @@ from leaflets.i18n import (
     template_path,
     translations_for,
 )
-from leaflets.models import Brand
-from leaflets.readability import scores
-from leaflets.variants import printed_variants
+from leaflets.i18n.translation_checks import problems
 
 DEFAULTS = {"max_english_grade": 7.0, "review_warning_days": 90}
 _LOCATED = re.compile(r"^(?P<file>.+?):(?P<line>\d+): (?P<text>.*)$")
@@ -176,7 +176,7 @@ def check_variants() -> Iterator[Finding]:
     """Each printed variant of each topic is cited and complete in every language.
 
     Loading a topic already refuses a variant without references or an uncited reference
-    (leaflets.variants); this reports what each variant holds and any language that cannot
+    (leaflets.content.variants); this reports what each variant holds and any language that cannot
     print it, so the proof covers every value of every brand setting.
     """
     catalogs = {}

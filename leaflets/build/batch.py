@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
 
-from leaflets.build import (
+from leaflets.build.cache import cache_key, is_fresh, save_record
+from leaflets.build.matrix import (
     Job,
     Prepared,
     claim_brand_folder,
@@ -22,9 +23,8 @@ from leaflets.build import (
     render_pdf,
     write_atomic,
 )
-from leaflets.cache import cache_key, is_fresh, save_record
 from leaflets.errors import LeafletsError, Terminated
-from leaflets.pdf import reset_renderer
+from leaflets.render.pdf import reset_renderer
 
 #: Seconds one leaflet may take before it is reported as failed (a real one takes under 2).
 TIME_LIMIT = 120

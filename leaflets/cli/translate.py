@@ -11,10 +11,10 @@ from typing import Any
 
 import click
 
-from leaflets.cli_support import complete_languages
-from leaflets.content import available_topics
+from leaflets.cli.support import complete_languages
+from leaflets.content.topics import available_topics
 from leaflets.errors import LeafletsError
-from leaflets.i18n import (
+from leaflets.i18n.languages import (
     SOURCE_LANGUAGE,
     available_languages,
     bcp47,
@@ -31,9 +31,9 @@ def i18n() -> None:
 
 
 def _catalogs() -> ModuleType:
-    from leaflets import catalogs  # Babel's extraction machinery, only for these commands
+    from leaflets.i18n import catalog_tools  # Babel's extraction machinery, only for these commands
 
-    return catalogs
+    return catalog_tools
 
 
 @i18n.command()
@@ -99,7 +99,7 @@ def _catalog_languages(codes: tuple[str, ...]) -> list[str]:
 def status(fmt: str, strict: bool, brand_file: Path | None) -> None:
     """Translation progress and approvals per topic and language."""
     from leaflets.approvals.overview import leaflet_states
-    from leaflets.cli_approvals import load_brand_option
+    from leaflets.cli.approvals import load_brand_option
 
     topics = available_topics()
     brand = load_brand_option(brand_file)
@@ -145,7 +145,7 @@ def status(fmt: str, strict: bool, brand_file: Path | None) -> None:
 
 def _source_rows(topics: list[str]) -> list[Any]:
     """English rows: the source text, complete by definition."""
-    from leaflets.catalogs import Status
+    from leaflets.i18n.catalog_tools import Status
 
     return [
         Status(
@@ -164,8 +164,8 @@ def _source_rows(topics: list[str]) -> list[Any]:
 )
 def check(brand_file: Path | None) -> None:
     """Check content, versions, catalogs, readability and review dates before printing."""
-    from leaflets.checks import run_checks
-    from leaflets.cli_approvals import load_brand_option
+    from leaflets.cli.approvals import load_brand_option
+    from leaflets.lint import run_checks
 
     findings = run_checks(brand=load_brand_option(brand_file) if brand_file else None)
     for file in dict.fromkeys(f.file for f in findings):

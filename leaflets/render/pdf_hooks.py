@@ -6,7 +6,7 @@ import unicodedata
 from collections.abc import Iterator
 from typing import Any
 
-from leaflets.pdf_letters import line_glyphs, needs_own_codes
+from leaflets.render.pdf_letters import line_glyphs, needs_own_codes
 
 # WeasyPrint keeps no link from the PDF it writes back to its boxes, and the finisher steps need
 # one: the glyphs and letters of each marked-content span (pdf_text) and the HTML element behind

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from leaflets.models import Block, Section, Topic, all_variant_settings, cited_keys
+from leaflets.content.models import Block, Section, Topic, all_variant_settings, cited_keys
 
 #: Where a problem is in the topic file, as a key path (``("sections", 2, "blocks", 1)``).
 KeyPath = tuple[str | int, ...]

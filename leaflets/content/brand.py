@@ -9,9 +9,9 @@ from urllib.parse import urlsplit
 
 from pydantic import ValidationError
 
+from leaflets.content.models import Brand, BrandFile
 from leaflets.errors import LeafletsError
 from leaflets.files import read_small_file
-from leaflets.models import Brand, BrandFile
 
 #: WCAG 2.1 AA for normal text.
 MIN_CONTRAST = 4.5

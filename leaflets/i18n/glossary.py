@@ -12,7 +12,7 @@ from pathlib import Path
 from babel.messages.catalog import Catalog
 
 from leaflets.errors import CatalogError
-from leaflets.i18n import po_path
+from leaflets.i18n.languages import po_path
 
 #: The columns translate-toolkit and Weblate read from a CSV glossary, in this order.
 COLUMNS = ("source", "target", "developer_comments")

@@ -15,7 +15,7 @@ from pathlib import Path
 from babel.core import get_global, parse_locale
 from babel.messages.catalog import Catalog, Message, TranslationError
 
-from leaflets.models import CITATION_RE, INVISIBLE_CATEGORIES, cited_keys
+from leaflets.content.models import CITATION_RE, INVISIBLE_CATEGORIES, cited_keys
 
 _URL = re.compile(r"https?://[^\s<>\"'\])]+")
 _TAG = re.compile(r"<[^>]*>")
@@ -114,7 +114,7 @@ def length(catalog: Catalog | None, message: Message) -> None:
 
 def one_line(catalog: Catalog | None, message: Message) -> None:
     """The mail subject's translation has no line break (a header is one line)."""
-    from leaflets.i18n import interface_messages  # here: i18n may import this module
+    from leaflets.i18n.languages import interface_messages  # here: i18n may import this module
 
     one_line_ids = {
         m.msgid for m in interface_messages("mail") if Path(m.source).name in ONE_LINE_TEMPLATES

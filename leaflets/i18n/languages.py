@@ -14,11 +14,11 @@ from babel.core import get_global, parse_locale
 from babel.messages.catalog import Catalog
 from babel.messages.extract import extract
 
-from leaflets.checkers import problems
-from leaflets.content import extract_topic, load_topic, topic_path
+from leaflets.content.topics import extract_topic, load_topic, topic_path
 from leaflets.errors import CatalogError, UsageError
+from leaflets.i18n.po_files import LeafletCatalog, compile_translations, read_catalog
+from leaflets.i18n.translation_checks import problems
 from leaflets.paths import DOMAIN, TEMPLATES_DIR, TRANSLATIONS_DIR
-from leaflets.pofiles import LeafletCatalog, compile_translations, read_catalog
 
 SOURCE_LANGUAGE = "en"
 #: The Jinja2 extraction options; run time uses the same ``trimmed`` policy (design notes).

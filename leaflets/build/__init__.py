@@ -1,0 +1,1 @@
+"""Building: the leaflet matrix, parallel batches, the build cache and review sheets."""

@@ -1,0 +1,1 @@
+"""Topic content: YAML topics, their data model, brands, variants and readability."""

@@ -1,0 +1,1 @@
+"""Languages and translations: catalogs, PO files, translation checks and glossaries."""
