@@ -83,6 +83,22 @@ def run(*args: str) -> object:
     return CliRunner().invoke(cli, list(args), catch_exceptions=False)
 
 
+def mail_args(to: str, lang: str, out: Path, *rest: str) -> list[str]:
+    """`leaflets mail` to one patient with built leaflets in ``out``; ``rest``: options, topics.
+
+    Unapproved leaflets are allowed: the example brand holds no approvals.
+    """
+    return ["mail", "--allow-unapproved", "--to", to, "-l", lang, "-o", str(out), *rest]
+
+
+def use_smtp_server(monkeypatch: pytest.MonkeyPatch, port: int, security: str) -> None:
+    """Point `leaflets mail` at an SMTP server on loopback ``port``."""
+    monkeypatch.setenv("LEAFLETS_SMTP_HOST", "127.0.0.1")
+    monkeypatch.setenv("LEAFLETS_SMTP_PORT", str(port))
+    monkeypatch.setenv("LEAFLETS_SMTP_SECURITY", security)
+    monkeypatch.setenv("LEAFLETS_MAIL_FROM", "leaflets@clinic.example")
+
+
 @pytest.fixture(scope="session")
 def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Every leaflet (all topics, all complete languages), built once per test session."""
@@ -166,10 +182,7 @@ def inbox(monkeypatch: pytest.MonkeyPatch) -> Iterator[Inbox]:
     port = free_port()
     controller = Controller(handler, hostname="127.0.0.1", port=port)
     controller.start()
-    monkeypatch.setenv("LEAFLETS_SMTP_HOST", "127.0.0.1")
-    monkeypatch.setenv("LEAFLETS_SMTP_PORT", str(port))
-    monkeypatch.setenv("LEAFLETS_SMTP_SECURITY", "none")
-    monkeypatch.setenv("LEAFLETS_MAIL_FROM", "leaflets@clinic.example")
+    use_smtp_server(monkeypatch, port, "none")
     yield handler
     controller.stop()
 
@@ -188,10 +201,7 @@ def tls_inbox(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Inbox
         handler, hostname="127.0.0.1", port=port, tls_context=context, require_starttls=True
     )
     controller.start()
-    monkeypatch.setenv("LEAFLETS_SMTP_HOST", "127.0.0.1")
-    monkeypatch.setenv("LEAFLETS_SMTP_PORT", str(port))
-    monkeypatch.setenv("LEAFLETS_SMTP_SECURITY", "starttls")
+    use_smtp_server(monkeypatch, port, "starttls")
     monkeypatch.setenv("LEAFLETS_SMTP_CAFILE", str(cafile))
-    monkeypatch.setenv("LEAFLETS_MAIL_FROM", "leaflets@clinic.example")
     yield handler
     controller.stop()

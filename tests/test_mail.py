@@ -10,29 +10,15 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from conftest import attachments, pdf_text, run, squash
+from conftest import attachments, mail_args, pdf_text, run, squash, use_smtp_server
 from leaflets.content.topics import load_topic
 from leaflets.i18n.languages import compile_catalog
 from mail_server import Inbox, free_port
 
 
 def test_mail_in_the_patients_language_over_loopback(inbox: Inbox, tmp_path: Path) -> None:
-    result = run(
-        "mail",
-        "--allow-unapproved",  # the example brand holds no approvals
-        "--to",
-        "jane@example.org",
-        "--lang",
-        "es",
-        "--name",
-        "Jane",
-        "--follow-up",
-        "2037-05-21",
-        "-o",
-        str(tmp_path / "out"),
-        "breast",
-        "prostate",
-    )
+    personal = ["--name", "Jane", "--follow-up", "2037-05-21", "breast", "prostate"]
+    result = run(*mail_args("jane@example.org", "es", tmp_path / "out", *personal))
     assert result.exit_code == 0, result.output
     assert "j***@example.org" in result.output and "jane@example.org" not in result.output
     (message,) = inbox.messages
@@ -58,20 +44,7 @@ def test_impersonal_mail_reuses_the_built_leaflet(inbox: Inbox, tmp_path: Path) 
     out = tmp_path / "out"
     run("build", "-l", "fr", "breast", "-o", str(out))
     built = (out / "fr" / "breast.pdf").read_bytes()
-    assert (
-        run(
-            "mail",
-            "--allow-unapproved",
-            "--to",
-            "a@example.org",
-            "-l",
-            "fr",
-            "-o",
-            str(out),
-            "breast",
-        ).exit_code
-        == 0
-    )
+    assert run(*mail_args("a@example.org", "fr", out, "breast")).exit_code == 0
     assert attachments(inbox.messages[0])[0][1] == built
 
 
@@ -84,17 +57,7 @@ def test_mail_attaches_exactly_the_variant_asked_for(inbox: Inbox, tmp_path: Pat
     out = tmp_path / "out"
     assert run("build", "-l", "fr", "--paper", "letter", "-o", str(out), "breast").exit_code == 0
     letter = (out / "fr" / "breast-letter.pdf").read_bytes()
-    mail = [
-        "mail",
-        "--allow-unapproved",
-        "--to",
-        "a@example.org",
-        "-l",
-        "fr",
-        "-o",
-        str(out),
-        "breast",
-    ]
+    mail = mail_args("a@example.org", "fr", out, "breast")
     assert run(*mail).exit_code == 0  # A4, the default
     a4 = attachments(inbox.messages[-1])[0][1]
     assert _page_size(a4) == (595, 842) and a4 == (out / "fr" / "breast.pdf").read_bytes()
@@ -109,17 +72,7 @@ def test_mail_attaches_exactly_the_variant_asked_for(inbox: Inbox, tmp_path: Pat
 
 
 def test_starttls_with_a_verified_certificate(tls_inbox: Inbox, tmp_path: Path) -> None:
-    result = run(
-        "mail",
-        "--allow-unapproved",
-        "--to",
-        "b@example.org",
-        "-l",
-        "ar",
-        "-o",
-        str(tmp_path),
-        "prostate",
-    )
+    result = run(*mail_args("b@example.org", "ar", tmp_path, "prostate"))
     assert result.exit_code == 0, result.output
     (message,) = tls_inbox.messages
     assert message["Content-Language"] == "ar"
@@ -129,17 +82,7 @@ def test_an_untrusted_certificate_is_refused(
     tls_inbox: Inbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.delenv("LEAFLETS_SMTP_CAFILE")
-    result = run(
-        "mail",
-        "--allow-unapproved",
-        "--to",
-        "b@example.org",
-        "-l",
-        "en",
-        "-o",
-        str(tmp_path),
-        "breast",
-    )
+    result = run(*mail_args("b@example.org", "en", tmp_path, "breast"))
     assert result.exit_code == 1
     assert "CERTIFICATE_VERIFY_FAILED" in result.output
     assert tls_inbox.messages == []
@@ -161,41 +104,17 @@ def test_missing_settings_and_passwords_stay_secret(
     assert (
         result.exit_code == 1 and "set LEAFLETS_SMTP_HOST and LEAFLETS_MAIL_FROM" in result.output
     )
-    monkeypatch.setenv("LEAFLETS_SMTP_HOST", "127.0.0.1")
-    monkeypatch.setenv("LEAFLETS_SMTP_PORT", str(free_port()))  # nobody listens there
-    monkeypatch.setenv("LEAFLETS_SMTP_SECURITY", "none")
+    use_smtp_server(monkeypatch, free_port(), "none")  # nobody listens there
     monkeypatch.setenv("LEAFLETS_SMTP_USER", "clinic")
     monkeypatch.setenv("LEAFLETS_SMTP_PASSWORD", "s3cr3t-Pa55")
-    monkeypatch.setenv("LEAFLETS_MAIL_FROM", "leaflets@clinic.example")
-    result = run(
-        "mail",
-        "--allow-unapproved",
-        "--to",
-        "b@example.org",
-        "-l",
-        "en",
-        "-o",
-        str(tmp_path),
-        "breast",
-    )
+    result = run(*mail_args("b@example.org", "en", tmp_path, "breast"))
     assert result.exit_code == 1 and "cannot connect" in result.output
     assert "s3cr3t" not in result.output
 
 
 def test_outbox_files_parse_back(tmp_path: Path) -> None:
-    result = run(
-        "mail",
-        "--allow-unapproved",  # the example brand holds no approvals
-        "--to",
-        "c@example.org",
-        "-l",
-        "ko",
-        "--outbox",
-        str(tmp_path / "box"),
-        "-o",
-        str(tmp_path / "out"),
-        "breast",
-    )
+    outbox = ["--outbox", str(tmp_path / "box"), "breast"]
+    result = run(*mail_args("c@example.org", "ko", tmp_path / "out", *outbox))
     assert result.exit_code == 0, result.output
     (eml,) = (tmp_path / "box").glob("*.eml")
     message = email.message_from_bytes(eml.read_bytes(), policy=policy.default)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import run
+from conftest import mail_args, run, use_smtp_server
 from mail_server import Inbox, SlowServer
 
 
@@ -17,10 +17,7 @@ def slow_server(
 ) -> Iterator[SlowServer]:
     server = SlowServer(stall=request.param)
     server.start()
-    monkeypatch.setenv("LEAFLETS_SMTP_HOST", "127.0.0.1")
-    monkeypatch.setenv("LEAFLETS_SMTP_PORT", str(server.port))
-    monkeypatch.setenv("LEAFLETS_SMTP_SECURITY", "none")
-    monkeypatch.setenv("LEAFLETS_MAIL_FROM", "leaflets@clinic.example")
+    use_smtp_server(monkeypatch, server.port, "none")
     yield server
     server.close()
 
@@ -47,17 +44,7 @@ def test_the_deadline_is_documented_in_help() -> None:
 
 
 def test_a_non_ascii_domain_is_idna_encoded(inbox: Inbox, tmp_path: Path) -> None:
-    result = run(
-        "mail",
-        "--allow-unapproved",
-        "--to",
-        "jose@clínica.example",
-        "-l",
-        "es",
-        "-o",
-        str(tmp_path),
-        "breast",
-    )
+    result = run(*mail_args("jose@clínica.example", "es", tmp_path, "breast"))
     assert result.exit_code == 0, result.output
     assert "j***@xn--clnica-4va.example" in result.output
     (message,) = inbox.messages
@@ -71,17 +58,7 @@ def test_a_cafile_that_is_not_pem_is_one_clear_line(
     bad = tmp_path / "not-a-ca.pem"
     bad.write_text("this is not a certificate\n")
     monkeypatch.setenv("LEAFLETS_SMTP_CAFILE", str(bad))
-    result = run(
-        "mail",
-        "--allow-unapproved",
-        "--to",
-        "b@example.org",
-        "-l",
-        "en",
-        "-o",
-        str(tmp_path),
-        "breast",
-    )
+    result = run(*mail_args("b@example.org", "en", tmp_path, "breast"))
     assert result.exit_code == 1
     assert result.output.startswith(f"Error: LEAFLETS_SMTP_CAFILE={bad}: cannot load CA cert")
     assert len(result.output.strip().splitlines()) == 1
