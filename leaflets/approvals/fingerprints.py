@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from babel.messages.catalog import Catalog
 
 from leaflets.content.models import Topic
-from leaflets.i18n.languages import Message, bcp47
+from leaflets.i18n.languages import Message, bcp47, needed_entries
 
 #: Bumped only if the canonical form itself changes (every record would then lapse).
 SCHEME = 1
@@ -51,12 +51,7 @@ def content_fingerprint(topic: Topic) -> str:
 def translation_pairs(catalog: Catalog, messages: Iterable[Message]) -> list[tuple[str, str]]:
     """(msgid, msgstr) for each needed string once, in order; missing ones have an empty msgstr."""
     pairs: list[tuple[str, str]] = []
-    seen: set[str] = set()
-    for message in messages:
-        if message.msgid in seen:
-            continue
-        seen.add(message.msgid)
-        entry = catalog.get(message.msgid)
+    for message, entry in needed_entries(catalog, messages):
         string = entry.string if entry is not None and not entry.fuzzy else ""
         if not isinstance(string, str):
             # A plural entry holds a tuple of forms; join them so every form counts.

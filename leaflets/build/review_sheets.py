@@ -22,6 +22,7 @@ from leaflets.i18n.languages import (
     leaflet_messages,
     load_po,
     native_name,
+    needed_entries,
     po_path,
     provenance,
 )
@@ -147,12 +148,9 @@ def translation_pairs(topic: Topic, lang: str) -> list[Pair]:
     joiner = KEEP_WORDS_WHOLE.get(lang)
     rtl = Locale.parse(lang).text_direction == "rtl"
     rows: list[Pair] = []
-    seen: set[str] = set()
-    for message in leaflet_messages(topic.id):
-        entry = catalog.get(message.msgid)
-        if message.msgid in seen or entry is None:
+    for message, entry in needed_entries(catalog, leaflet_messages(topic.id)):
+        if entry is None:
             continue
-        seen.add(message.msgid)
         string = str(entry.string)
         if rtl:  # show [@key] markers as written, not mirrored by the right-to-left text
             string = CITATION_RE.sub(lambda m: "\u2066" + m.group(0) + "\u2069", string)

@@ -5,13 +5,14 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import gettext
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from babel import Locale, UnknownLocaleError
 from babel.core import get_global, parse_locale
 from babel.messages.catalog import Catalog
+from babel.messages.catalog import Message as CatalogEntry
 from babel.messages.extract import extract
 
 from leaflets.content.topics import extract_topic, load_topic, topic_path
@@ -217,15 +218,21 @@ class Gap:
     po_line: int | None = None
 
 
+def needed_entries(
+    catalog: Catalog, messages: Iterable[Message]
+) -> Iterator[tuple[Message, CatalogEntry | None]]:
+    """Each needed string once, where it is first needed, with its catalog entry (None if none)."""
+    seen: set[str] = set()
+    for message in messages:
+        if message.msgid not in seen:
+            seen.add(message.msgid)
+            yield message, catalog.get(message.msgid)
+
+
 def find_gaps(catalog: Catalog, messages: Iterable[Message]) -> list[Gap]:
     """The needed strings that are untranslated or fuzzy in ``catalog``."""
     gaps: list[Gap] = []
-    seen: set[str] = set()
-    for message in messages:
-        if message.msgid in seen:
-            continue
-        seen.add(message.msgid)
-        entry = catalog.get(message.msgid)
+    for message, entry in needed_entries(catalog, messages):
         line = entry.lineno if entry is not None else None
         if entry is None or not entry.string or not isinstance(entry.string, str):
             gaps.append(Gap(message, "untranslated", line))
