@@ -105,12 +105,23 @@ def statements(topic: Topic) -> list[Statement]:
     return found
 
 
-def _style(brand: Brand) -> PrintStyle:
-    return PrintStyle(
+def _sheet_pdf(
+    template: str, topic: Topic, brand: Brand, lang: str, label: str, values: dict[str, object]
+) -> bytes:
+    """A review sheet template, given the topic, brand and ``values``, as PDF bytes in ``lang``."""
+    html = (
+        environment()
+        .get_template(f"review/{template}")
+        .render(topic=topic, brand=brand, code=brand.leaflet_code(topic.code), **values)
+    )
+    style = PrintStyle(
         paper=brand.paper,
         large_print=False,
         primary_color=brand.primary_color,
         accent_color=brand.accent_color,
+    )
+    return write_pdf(
+        html, lang=lang, label=f"review sheet {label}", style=style, stylesheet="review/sheet.css"
     )
 
 
@@ -118,27 +129,14 @@ def clinical_sheet(topic_name: str, brand: Brand, today: dt.date) -> bytes:
     """The clinical review sheet of a topic as PDF bytes."""
     topic = load_topic(topic_name)
     state = leaflet_approval(brand, topic.id, SOURCE_LANGUAGE, today).content
-    html = (
-        environment()
-        .get_template("review/clinical.html.j2")
-        .render(
-            topic=topic,
-            brand=brand,
-            code=brand.leaflet_code(topic.code),
-            statements=statements(topic),
-            references=topic.numbered_references(),
-            fingerprint=content_fingerprint(topic),
-            state=state.describe(),
-            command=f"leaflets approve {topic.id}",
-        )
-    )
-    return write_pdf(
-        html,
-        lang=SOURCE_LANGUAGE,
-        label=f"review sheet {topic.id}",
-        style=_style(brand),
-        stylesheet="review/sheet.css",
-    )
+    values: dict[str, object] = {
+        "statements": statements(topic),
+        "references": topic.numbered_references(),
+        "fingerprint": content_fingerprint(topic),
+        "state": state.describe(),
+        "command": f"leaflets approve {topic.id}",
+    }
+    return _sheet_pdf("clinical.html.j2", topic, brand, SOURCE_LANGUAGE, topic.id, values)
 
 
 def translation_pairs(topic: Topic, lang: str) -> list[Pair]:
@@ -185,32 +183,20 @@ def translation_sheet(topic_name: str, lang: str, brand: Brand, today: dt.date) 
         )
     content = content_fingerprint(topic)
     state = leaflet_approval(brand, topic.id, lang, today).translation
-    html = (
-        environment()
-        .get_template("review/translation.html.j2")
-        .render(
-            topic=topic,
-            brand=brand,
-            code=brand.leaflet_code(topic.code),
-            lang=bcp47(lang),
-            language=f"{Locale.parse(lang).get_display_name('en')} ({native_name(lang)})",
-            dir=Locale.parse(lang).text_direction,
-            po=po_path(lang),
-            translated_by=provenance(lang, catalog).translated_by,
-            pairs=translation_pairs(topic, lang),
-            content_fingerprint=content,
-            fingerprint=translation_fingerprint(content, lang, catalog, messages),
-            state=state.describe(),
-            command=f"leaflets approve {topic.id} --lang {bcp47(lang)}",
-        )
-    )
-    return write_pdf(
-        html,
-        lang=lang,
-        label=f"review sheet {bcp47(lang)}/{topic.id}",
-        style=_style(brand),
-        stylesheet="review/sheet.css",
-    )
+    values: dict[str, object] = {
+        "lang": bcp47(lang),
+        "language": f"{Locale.parse(lang).get_display_name('en')} ({native_name(lang)})",
+        "dir": Locale.parse(lang).text_direction,
+        "po": po_path(lang),
+        "translated_by": provenance(lang, catalog).translated_by,
+        "pairs": translation_pairs(topic, lang),
+        "content_fingerprint": content,
+        "fingerprint": translation_fingerprint(content, lang, catalog, messages),
+        "state": state.describe(),
+        "command": f"leaflets approve {topic.id} --lang {bcp47(lang)}",
+    }
+    label = f"{bcp47(lang)}/{topic.id}"
+    return _sheet_pdf("translation.html.j2", topic, brand, lang, label, values)
 
 
 def write_review_sheet(topic: str, lang: str, brand: Brand, out_dir: Path, today: dt.date) -> Path:
