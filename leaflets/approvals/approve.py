@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import unicodedata
 from pathlib import Path
+from typing import Any
 
 from leaflets.approvals.fingerprints import content_fingerprint, translation_fingerprint
 from leaflets.approvals.records import (
@@ -89,6 +90,29 @@ def _check_topic(topic: Topic, date: dt.date, today: dt.date, brand: Brand) -> d
     return expires
 
 
+def _signature(
+    topic: Topic,
+    by: str,
+    role: str,
+    signed: dt.date,
+    note: str | None,
+    today: dt.date,
+    brand: Brand,
+) -> dict[str, Any]:  # pydantic (strict) checks each value's type
+    """What every record holds besides fingerprints: the version, who signed, when, until when."""
+    return {
+        "topic": topic.id,
+        "code": topic.code,
+        "version": topic.version,
+        "by": check_text(by, "--by", MAX_PERSON),
+        "role": check_text(role, "--role", MAX_PERSON),
+        "date": signed,
+        "expires": _check_topic(topic, signed, today, brand),
+        "recorded": today,
+        "note": _note(note),
+    }
+
+
 def approve_content(
     brand: Brand,
     topic_name: str,
@@ -103,16 +127,8 @@ def approve_content(
     topic = load_topic(topic_name)
     signed = approval_date(date, today, topic)
     record = ContentApproval(
-        topic=topic.id,
-        code=topic.code,
-        version=topic.version,
         fingerprint=content_fingerprint(topic),
-        by=check_text(by, "--by", MAX_PERSON),
-        role=check_text(role, "--role", MAX_PERSON),
-        date=signed,
-        expires=_check_topic(topic, signed, today, brand),
-        recorded=today,
-        note=_note(note),
+        **_signature(topic, by, role, signed, note, today, brand),
     )
     add_record(path, record)
     return path, record
@@ -147,18 +163,10 @@ def approve_translation(
         )
     content = content_fingerprint(topic)
     record = TranslationReview(
-        topic=topic.id,
         lang=bcp47(lang),
-        code=topic.code,
-        version=topic.version,
         fingerprint=translation_fingerprint(content, lang, catalog, messages),
         content_fingerprint=content,
-        by=check_text(by, "--by", MAX_PERSON),
-        role=check_text(role, "--role", MAX_PERSON),
-        date=signed,
-        expires=_check_topic(topic, signed, today, brand),
-        recorded=today,
-        note=_note(note),
+        **_signature(topic, by, role, signed, note, today, brand),
     )
     add_record(path, record)
     return path, record
