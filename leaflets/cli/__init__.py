@@ -6,9 +6,8 @@ import datetime as dt
 import os
 import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import click
 
@@ -20,13 +19,18 @@ from leaflets.cli.approvals import approve, record_version, review_sheet
 from leaflets.cli.support import (
     DEBUG_HELP,
     accept_debug_everywhere,
+    brand_option,
     complete_languages,
     complete_topics,
     display_width,
+    language_option,
+    load_brand_option,
+    output_option,
     pad,
+    seconds_option,
 )
 from leaflets.cli.translate import check, i18n, status
-from leaflets.content.models import DEFAULT_BRAND, Brand
+from leaflets.content.models import Brand
 from leaflets.content.topics import available_topics, load_topic
 from leaflets.errors import LeafletsError, Terminated, UsageError
 from leaflets.i18n.languages import (
@@ -39,29 +43,7 @@ from leaflets.i18n.languages import (
 )
 from leaflets.mail import DEADLINE
 
-Command = TypeVar("Command", bound=Callable[..., Any])
-
-
-def _output_option(help_text: str) -> Callable[[Command], Command]:
-    """-o for build and mail, which keep different things there."""
-    return click.option(
-        "--output",
-        "-o",
-        "out_dir",
-        type=click.Path(file_okay=False, path_type=Path),
-        default=Path("output"),
-        show_default=True,
-        help=help_text,
-    )
-
-
-BRAND_OPTION = click.option(
-    "--brand",
-    "brand_file",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="A clinic's brand.toml (default: the built-in example brand).",
-)
+BRAND_OPTION = brand_option("A clinic's brand.toml (default: the built-in example brand).")
 
 
 PAPER_OPTION = click.option(
@@ -73,14 +55,6 @@ PAPER_OPTION = click.option(
 LARGE_PRINT_OPTION = click.option(
     "--large-print", is_flag=True, help="16 pt body text, nothing under 14 pt."
 )
-
-
-def _brand(brand_file: Path | None) -> Brand:
-    if brand_file is None:
-        return DEFAULT_BRAND
-    from leaflets.content.brand import load_brand  # colour maths only when a brand file is used
-
-    return load_brand(brand_file)
 
 
 def _topics(names: tuple[str, ...]) -> list[str]:
@@ -109,7 +83,7 @@ def cli(debug: bool) -> None:
     shell_complete=complete_languages,
     help="Language to build (repeatable). Default: English and every complete translation.",
 )
-@_output_option("Folder for the PDFs.")
+@output_option("Folder for the PDFs.")
 @click.option(
     "--allow-incomplete",
     is_flag=True,
@@ -140,13 +114,8 @@ def cli(debug: bool) -> None:
     is_flag=True,
     help="Build nothing unless every leaflet is approved and reviewed for the brand.",
 )
-@click.option(
-    "--time-limit",
-    type=click.IntRange(min=1),
-    default=TIME_LIMIT,
-    show_default=True,
-    metavar="SECONDS",
-    help="Stop and report a leaflet that takes longer than this.",
+@seconds_option(
+    "--time-limit", TIME_LIMIT, "Stop and report a leaflet that takes longer than this."
 )
 def build(
     topics: tuple[str, ...],
@@ -169,7 +138,7 @@ def build(
     """
     start = time.perf_counter()
     names = _topics(topics)
-    brand = _brand(brand_file)
+    brand = load_brand_option(brand_file)
     variant = Variant(brand, paper.lower() if paper else None, large_print)
     if langs:
         chosen = list(dict.fromkeys(parse_language(code) for code in langs))
@@ -274,14 +243,7 @@ def list_() -> None:
 @cli.command()
 @click.argument("topics", nargs=-1, metavar="[TOPIC]...", shell_complete=complete_topics)
 @click.option("--to", "to", metavar="ADDRESS", help="The patient's e-mail address.")
-@click.option(
-    "--lang",
-    "-l",
-    "lang",
-    metavar="LANG",
-    shell_complete=complete_languages,
-    help="The patient's language.",
-)
+@language_option("The patient's language.")
 @click.option("--name", metavar="TEXT", help="The patient's name, for the greeting.")
 @click.option("--follow-up", "follow_up", metavar="DATE", help="Next step date, e.g. 2027-05-21.")
 @click.option(
@@ -304,15 +266,10 @@ def list_() -> None:
     default=None,
     help="The batch's send log (default: beside the CSV, NAME.send-log.jsonl).",
 )
-@click.option(
-    "--deadline",
-    type=click.IntRange(min=1),
-    default=DEADLINE,
-    show_default=True,
-    metavar="SECONDS",
-    help="Give up on a message the server has not accepted within this time.",
+@seconds_option(
+    "--deadline", DEADLINE, "Give up on a message the server has not accepted within this time."
 )
-@_output_option("Folder of built leaflets to attach (a personal one is never written).")
+@output_option("Folder of built leaflets to attach (a personal one is never written).")
 @click.option(
     "--allow-unapproved",
     is_flag=True,
@@ -365,7 +322,7 @@ def mail(
         log_path = None
     else:
         raise UsageError("give --to ADDRESS --lang LANG and at least one TOPIC, or --batch FILE")
-    variant = Variant(_brand(brand_file), paper.lower() if paper else None, large_print)
+    variant = Variant(load_brand_option(brand_file), paper.lower() if paper else None, large_print)
     run = MailRun(rows, variant, out_dir, outbox, batch, log_path, deadline, allow_unapproved)
     run_mail(run, click.echo)
 

@@ -7,20 +7,16 @@ from pathlib import Path
 
 import click
 
-from leaflets.cli.support import complete_languages, complete_topics
-from leaflets.content.models import DEFAULT_BRAND, Brand
+from leaflets.cli.support import (
+    brand_option,
+    complete_topics,
+    language_option,
+    load_brand_option,
+    output_option,
+)
 from leaflets.content.topics import available_topics, load_topic
 from leaflets.errors import UsageError
 from leaflets.i18n.languages import SOURCE_LANGUAGE, bcp47, parse_language
-
-
-def load_brand_option(brand_file: Path | None) -> Brand:
-    """The brand of a --brand option; the built-in example brand without one."""
-    if brand_file is None:
-        return DEFAULT_BRAND
-    from leaflets.content.brand import load_brand  # colour maths only when a brand file is used
-
-    return load_brand(brand_file)
 
 
 def check_topic(name: str) -> str:
@@ -33,19 +29,8 @@ def check_topic(name: str) -> str:
 
 @click.command()
 @click.argument("topic", shell_complete=complete_topics)
-@click.option(
-    "--lang",
-    "-l",
-    metavar="LANG",
-    shell_complete=complete_languages,
-    help="Record a review of this translation instead.",
-)
-@click.option(
-    "--brand",
-    "brand_file",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="The clinic's brand file; approvals.toml beside it holds the record.",
-)
+@language_option("Record a review of this translation instead.")
+@brand_option("The clinic's brand file; approvals.toml beside it holds the record.")
 @click.option("--by", "by", required=True, metavar="NAME", help="Who approved it.")
 @click.option("--role", required=True, metavar="ROLE", help="Their role or qualification.")
 @click.option("--date", metavar="YYYY-MM-DD", help="Day of the sign-off (default: today).")
@@ -98,28 +83,9 @@ def record_version(topics: tuple[str, ...]) -> None:
 
 @click.command(name="review-sheet")
 @click.argument("topic", shell_complete=complete_topics)
-@click.option(
-    "--lang",
-    "-l",
-    metavar="LANG",
-    shell_complete=complete_languages,
-    help="A translation review sheet for LANG.",
-)
-@click.option(
-    "--brand",
-    "brand_file",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="The clinic the sheet is for (default: the example brand).",
-)
-@click.option(
-    "--output",
-    "-o",
-    "out_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path("review-sheets"),
-    show_default=True,
-    help="Folder for the sheet.",
-)
+@language_option("A translation review sheet for LANG.")
+@brand_option("The clinic the sheet is for (default: the example brand).")
+@output_option("Folder for the sheet.", default=Path("review-sheets"))
 def review_sheet(topic: str, lang: str | None, brand_file: Path | None, out_dir: Path) -> None:
     """Write the PDF a clinician (or with --lang, a translator) checks and signs."""
     from leaflets.build.review_sheets import write_review_sheet

@@ -11,7 +11,7 @@ from typing import Any
 
 import click
 
-from leaflets.cli.support import complete_languages
+from leaflets.cli.support import brand_option, complete_languages, load_brand_option
 from leaflets.content.topics import available_topics
 from leaflets.errors import LeafletsError
 from leaflets.i18n.languages import (
@@ -90,16 +90,10 @@ def _catalog_languages(codes: tuple[str, ...]) -> list[str]:
     help="A table to read, or JSON (one object per topic and language) for scripts.",
 )
 @click.option("--strict", is_flag=True, help="Exit 1 when any leaflet is incomplete.")
-@click.option(
-    "--brand",
-    "brand_file",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Show this clinic's approvals (default: the example brand, which has none).",
-)
+@brand_option("Show this clinic's approvals (default: the example brand, which has none).")
 def status(fmt: str, strict: bool, brand_file: Path | None) -> None:
     """Translation progress and approvals per topic and language."""
     from leaflets.approvals.overview import leaflet_states
-    from leaflets.cli.approvals import load_brand_option
 
     topics = available_topics()
     brand = load_brand_option(brand_file)
@@ -156,15 +150,9 @@ def _source_rows(topics: list[str]) -> list[Any]:
 
 
 @click.command()
-@click.option(
-    "--brand",
-    "brand_file",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Also check this clinic's approvals: lapsed ones are errors, missing ones warnings.",
-)
+@brand_option("Also check this clinic's approvals: lapsed ones are errors, missing ones warnings.")
 def check(brand_file: Path | None) -> None:
     """Check content, versions, catalogs, readability and review dates before printing."""
-    from leaflets.cli.approvals import load_brand_option
     from leaflets.lint import run_checks
 
     findings = run_checks(brand=load_brand_option(brand_file) if brand_file else None)
