@@ -86,7 +86,9 @@ def _render(index: int) -> tuple[int, str, float, str]:
         pdf = render_pdf(work.item)
         write_atomic(work.path, pdf)
         if settings.html:
-            write_atomic(work.path.with_suffix(".html"), leaflet_html(work.item).encode())
+            page = leaflet_html(work.item, standalone=True).encode()
+            write_atomic(work.path.with_suffix(".html"), page)
+            save_record(settings.out_dir, work.path.with_suffix(".html"), work.key, page)
         save_record(settings.out_dir, work.path, work.key, pdf)
     except TimeoutError:
         error = f"{work.item.job.label}: took longer than {settings.time_limit} s; stopped"
@@ -147,7 +149,9 @@ def _run(jobs: list[Job], settings: Settings, report: Callable[[Outcome], None])
     for job in jobs:
         path = output_path(settings.out_dir, job)
         key = cache_key(job, settings.allow_incomplete)
-        if not settings.force and is_fresh(settings.out_dir, path, key):
+        # With --html, a leaflet whose page is missing or out of date is built again too.
+        pages = [path, path.with_suffix(".html")] if settings.html else [path]
+        if not settings.force and all(is_fresh(settings.out_dir, page, key) for page in pages):
             outcomes.append(Outcome(job, "skipped", path))
             report(outcomes[-1])
         else:

@@ -129,8 +129,9 @@ def _write_json(path: Path, data: dict[str, object]) -> None:
 
 
 def record_path(out_dir: Path, pdf: Path) -> Path:
-    """Where the record of a PDF lives."""
-    return out_dir / CACHE_DIR / pdf.relative_to(out_dir).with_suffix(".json")
+    """Where the record of a PDF (or of the HTML page beside it) lives."""
+    suffix = ".json" if pdf.suffix == ".pdf" else pdf.suffix + ".json"
+    return out_dir / CACHE_DIR / pdf.relative_to(out_dir).with_suffix(suffix)
 
 
 def is_fresh(out_dir: Path, pdf: Path, key: str) -> bool:

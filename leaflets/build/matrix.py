@@ -224,24 +224,37 @@ def prepare_all(jobs: list[Job], allow_incomplete: bool = False) -> list[Prepare
     return prepared
 
 
-def leaflet_html(item: Prepared) -> str:
-    """The HTML of one prepared leaflet, as it goes to WeasyPrint."""
-    from leaflets.render.html import Options, render_html  # Jinja2 only when there is work
+def leaflet_html(item: Prepared, standalone: bool = False) -> str:
+    """The HTML of one prepared leaflet, as it goes to WeasyPrint.
 
-    return render_html(
+    ``standalone``: a page that opens on its own in a browser (``build --html``), with its
+    styles, fonts and images inside it and the page footer after the main content.
+    """
+    from leaflets.render.html import Options, render_html  # Jinja2 only when there is work
+    from leaflets.render.standalone import data_uri, logo_path, standalone_page
+
+    brand = item.job.variant.brand
+    if standalone:
+        logo = logo_path(brand)
+        brand = brand.model_copy(update={"logo_src": data_uri(logo) if logo else None})
+    html = render_html(
         item.topic,
         item.job.lang,
         item.translations,
-        brand=item.job.variant.brand,
+        brand=brand,
         options=Options(
             draft=item.draft,
             unreviewed=item.unreviewed,
             follow_up=item.follow_up,
             approval=item.approval,
             review=item.review,
+            standalone=standalone,
         ),
         related=item.related,
     )
+    if not standalone:
+        return html
+    return standalone_page(html, item.job.lang, item.job.variant.style)
 
 
 def render_pdf(item: Prepared) -> bytes:

@@ -71,6 +71,8 @@ class Options:
     approval: Signoff | None = None
     #: A valid review of the translation; without one, the unreviewed notice is printed.
     review: Signoff | None = None
+    #: A page to open on its own (``build --html``) rather than WeasyPrint's input for the PDF.
+    standalone: bool = False
 
 
 @functools.cache
@@ -201,5 +203,6 @@ def render_html(
         source_date=content_date,
         PAGE=PAGE_MARK,
         PAGES=PAGES_MARK,
+        standalone=options.standalone,
     )
     return _keep_words_whole(html, lang)
