@@ -6,8 +6,9 @@ STAMP  := $(VENV)/.installed-stamp
 # System libraries WeasyPrint needs: Pango for text layout, HarfBuzz subset for fast font subsetting.
 SYSTEM_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0
 # Only for the tests: SpamAssassin scores the e-mail that `leaflets mail` writes; poppler-utils
-# (pdftotext, pdftoppm) and qpdf check the PDFs; Chromium and its WebDriver run the browser tests.
-TEST_PACKAGES := spamassassin poppler-utils qpdf chromium chromium-driver
+# (pdftotext, pdftoppm) and qpdf check the PDFs; Chromium and its WebDriver run the browser tests;
+# Java runs the Nu HTML checker on `--html` pages.
+TEST_PACKAGES := spamassassin poppler-utils qpdf chromium chromium-driver default-jre-headless
 # axe-core for the browser tests, from npm: the exact version and its hash are in
 # tests/browser/package-lock.json.
 BROWSER_DIR   := tests/browser
