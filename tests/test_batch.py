@@ -120,10 +120,24 @@ def test_shard_option_builds_a_slice(tmp_path: Path) -> None:
     assert run("build", "--shard", "0/3").exit_code == 2
 
 
-def test_html_option_writes_the_html(tmp_path: Path) -> None:
-    run("build", "-l", "es", "breast", "--html", "-o", str(tmp_path))
-    html = (tmp_path / "es" / "breast.html").read_text(encoding="utf-8")
-    assert html.startswith("<!DOCTYPE html>") and 'lang="es"' in html
+def test_html_option_writes_the_page_even_when_the_pdf_is_up_to_date(tmp_path: Path) -> None:
+    page = tmp_path / "es" / "breast.html"
+    assert _summary(run("build", "-l", "es", "breast", "-o", str(tmp_path)).output).startswith(
+        "1 built"
+    )
+    assert not page.exists()
+    # The PDF is up to date, but its page is missing: both are built.
+    result = run("build", "-l", "es", "breast", "--html", "-o", str(tmp_path))
+    assert _summary(result.output).startswith("1 built")
+    html = page.read_text(encoding="utf-8")
+    assert html.startswith("<!DOCTYPE html>") and 'lang="es"' in html and "<style>" in html
+    result = run("build", "-l", "es", "breast", "--html", "-o", str(tmp_path))
+    assert _summary(result.output).startswith("0 built, 1 skipped")
+    # A page edited by hand (or half written) is built again.
+    page.write_text(html.replace("<style>", "<style>body { color: red }"), encoding="utf-8")
+    result = run("build", "-l", "es", "breast", "--html", "-o", str(tmp_path))
+    assert _summary(result.output).startswith("1 built")
+    assert page.read_text(encoding="utf-8") == html  # the same bytes again
 
 
 def test_sigkill_mid_build_leaves_only_valid_pdfs(tmp_path: Path) -> None:

@@ -108,7 +108,9 @@ def cli(debug: bool) -> None:
     metavar="K/N",
     help="Build only slice K of N (K from 1 to N): every N-th leaflet from the K-th.",
 )
-@click.option("--html", is_flag=True, help="Also write the HTML next to each PDF.")
+@click.option(
+    "--html", is_flag=True, help="Also write each leaflet as a web page that opens on its own."
+)
 @click.option(
     "--require-approval",
     is_flag=True,
