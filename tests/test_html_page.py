@@ -18,8 +18,8 @@ import pytest
 from fontTools.ttLib import TTFont
 
 from conftest import ROOT, run
-from leaflets.pdf import font_families
-from leaflets.standalone import browser_css, visible_text
+from leaflets.render.pdf import font_families
+from leaflets.render.standalone import browser_css, visible_text
 
 #: (folder, file) of each page built below: three scripts, large print, a brand on Letter paper.
 PAGES = {
