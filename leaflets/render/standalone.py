@@ -77,6 +77,8 @@ def font_css(lang: str, text: str) -> str:
     rules = []
     for family in font_families(lang):
         for weight, style, path in FAMILIES[family]:
+            if style != "normal":
+                continue  # nothing in a leaflet is italic; a browser would slant the upright face
             data = base64.b64encode(_subset_woff2(path, text)).decode("ascii")
             rules.append(
                 f'@font-face {{ font-family: "{family}"; font-weight: {weight}; '
