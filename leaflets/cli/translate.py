@@ -166,3 +166,25 @@ def check(brand_file: Path | None) -> None:
     click.echo(f"{errors} error(s), {warnings} warning(s)")
     if errors:
         sys.exit(1)
+
+
+@i18n.command(name="web")
+@click.argument("langs", nargs=-1, metavar="[LANG]...", shell_complete=complete_languages)
+def web_strings(langs: tuple[str, ...]) -> None:
+    """Extract the staff page's strings (`leaflets serve`) into translations/web.pot and merge
+    them into each LANG's web.po (default: every language that has one)."""
+    from leaflets.web.ui_text import (
+        extract_ui,
+        ui_languages,
+        ui_po_path,
+        ui_template_path,
+        update_ui,
+    )
+
+    changed = extract_ui()
+    click.echo(f"{ui_template_path()}: {'updated' if changed else 'unchanged'}")
+    chosen = [parse_language(code) for code in langs] or ui_languages()
+    for lang in dict.fromkeys(chosen):
+        if lang != SOURCE_LANGUAGE:
+            new = update_ui(lang)
+            click.echo(f"{ui_po_path(lang)}: {new} string(s) to translate")

@@ -1,0 +1,166 @@
+"""What the page offers: topics with their titles in every language, languages by name."""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import threading
+import unicodedata
+from dataclasses import dataclass
+
+from babel import Locale
+
+from leaflets.approvals.state import LeafletApproval, leaflet_approval
+from leaflets.content import available_topics, load_topic, topic_path
+from leaflets.i18n import (
+    SOURCE_LANGUAGE,
+    available_languages,
+    bcp47,
+    native_name,
+    po_path,
+    translations_for,
+)
+from leaflets.models import Brand
+
+
+@dataclass(frozen=True)
+class Language:
+    """A language a leaflet can be printed in."""
+
+    code: str  # the catalog name, e.g. pt_BR
+    tag: str  # BCP 47, e.g. pt-BR: in URLs and lang attributes
+    native: str  # Español
+    english: str  # Spanish
+    rtl: bool
+
+
+@dataclass(frozen=True)
+class TopicChoice:
+    """A topic, its code, and its title in each language (BCP 47 tag -> title)."""
+
+    name: str
+    code: str
+    title: str
+    titles: dict[str, str]
+
+    @property
+    def search_text(self) -> str:
+        """Every title, the name and the code, folded: what filter-as-you-type searches."""
+        return fold(" ".join([self.name, self.code, *self.titles.values()]))
+
+    def matches(self, query: str) -> dict[str, str]:
+        """The titles (by language) that contain every word of ``query``; the name counts too."""
+        words = fold(query).split()
+        found = {
+            tag: title
+            for tag, title in self.titles.items()
+            if all(word in fold(title) for word in words)
+        }
+        if not found and all(word in fold(self.name + " " + self.code) for word in words):
+            found[SOURCE_LANGUAGE] = self.title
+        return found
+
+
+def fold(text: str) -> str:
+    """Text for matching: case and accents ignored (mamária finds mamaria)."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+@functools.cache
+def language(code: str) -> Language:
+    """A language's names from CLDR: its own, and English."""
+    locale = Locale.parse(code)
+    english = locale.get_display_name("en") or code
+    return Language(
+        code,
+        bcp47(code),
+        native_name(code),
+        english[:1].upper() + english[1:],
+        locale.character_order == "right-to-left",
+    )
+
+
+def _stamp() -> tuple[object, ...]:
+    files = [topic_path(t) for t in available_topics()]
+    files += [po_path(lang) for lang in available_languages() if lang != SOURCE_LANGUAGE]
+    stamps = []
+    for path in files:
+        try:
+            info = path.stat()
+            stamps.append((str(path), info.st_mtime_ns, info.st_size))
+        except OSError:
+            stamps.append((str(path), 0, 0))
+    return tuple(stamps)
+
+
+class Choices:
+    """Topics and languages, read again when a topic file or catalog changes."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._stamp: tuple[object, ...] | None = None
+        self._topics: list[TopicChoice] = []
+        self._languages: list[Language] = []
+        self._approvals: dict[tuple[object, ...], LeafletApproval] = {}
+
+    def _refresh(self) -> None:
+        stamp = _stamp()
+        with self._lock:
+            if stamp == self._stamp:
+                return
+        load_topic.cache_clear()
+        langs = available_languages()
+        translations = {lang: translations_for(lang) for lang in langs}
+        topics = []
+        for name in available_topics():
+            topic = load_topic(name)
+            titles = {bcp47(lang): translations[lang].gettext(topic.title) for lang in langs}
+            topics.append(TopicChoice(name, topic.code, topic.title, titles))
+        with self._lock:
+            self._topics = topics
+            self._languages = [language(lang) for lang in langs]
+            self._approvals = {}
+            self._stamp = stamp
+
+    def topics(self) -> list[TopicChoice]:
+        """Every topic, in the order of their names."""
+        self._refresh()
+        return self._topics
+
+    def languages(self) -> list[Language]:
+        """English first, then every language with a catalog."""
+        self._refresh()
+        return self._languages
+
+    def topic(self, name: str) -> TopicChoice | None:
+        """A topic by name; None if there is none."""
+        return next((t for t in self.topics() if t.name == name), None)
+
+    def language(self, tag: str) -> Language | None:
+        """A language by BCP 47 tag or catalog name, in any case; None if there is none."""
+        wanted = tag.replace("_", "-").lower()
+        return next((lang for lang in self.languages() if lang.tag.lower() == wanted), None)
+
+    def approval(self, brand: Brand, topic: str, lang: str) -> LeafletApproval:
+        """The leaflet's approval states today, from the brand's records (as the PDF prints)."""
+        self._refresh()
+        key = (brand.source_file, topic, lang, dt.date.today(), _approvals_stamp(brand))
+        with self._lock:
+            found = self._approvals.get(key)
+        if found is None:
+            found = leaflet_approval(brand, topic, lang, dt.date.today())
+            with self._lock:
+                self._approvals[key] = found
+        return found
+
+
+def _approvals_stamp(brand: Brand) -> tuple[int, int]:
+    from leaflets.approvals.records import approvals_path
+
+    path = approvals_path(brand)
+    try:
+        info = path.stat() if path else None
+    except OSError:
+        return (0, 0)
+    return (info.st_mtime_ns, info.st_size) if info else (0, 0)

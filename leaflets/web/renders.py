@@ -1,0 +1,181 @@
+"""Renders and mail in a pool of worker processes, so one slow leaflet blocks nobody."""
+
+from __future__ import annotations
+
+import io
+import multiprocessing
+import os
+import tempfile
+import threading
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
+
+from leaflets import content, i18n
+from leaflets.batch import Settings, _warm_up, run_batch
+from leaflets.build import Job, Variant
+from leaflets.errors import LeafletsError
+from leaflets.mail.addresses import Recipient
+from leaflets.mail.batch import Row
+from leaflets.mail.run import MailRun, run_mail
+
+#: The environment variables `leaflets mail` reads (README, "Mailing handouts").
+MAIL_VARIABLES = ("LEAFLETS_SMTP_", "LEAFLETS_MAIL_FROM")
+#: Pixels across a page-1 preview (about 100 dpi on A4: legible, and a few hundred KB at most).
+PREVIEW_WIDTH = 800
+
+
+class PoolError(LeafletsError):
+    """The render pool broke (a worker died); the request may be tried again."""
+
+
+def _start_worker(scratch: str) -> None:
+    """A worker of its own: fonts and stylesheets (as `leaflets build` starts its workers)."""
+    _warm_up(scratch)
+    import weasyprint  # noqa: F401  (imported once per worker, before the first render)
+
+
+def _fresh_inputs() -> None:
+    """Topics and catalogs may change while the server runs: read them again for each task."""
+    content.load_topic.cache_clear()
+    i18n.topic_messages.cache_clear()
+
+
+def _build(job: Job, out_dir: Path) -> tuple[str, str]:
+    """Build one leaflet through the code `leaflets build` uses: ("built"/"skipped", "") or
+    ("failed"/"refused", the one-line reason)."""
+    _fresh_inputs()
+    try:
+        outcome = run_batch([job], Settings(out_dir), lambda outcome: None)[0]
+    except LeafletsError as exc:  # a catalog gap or a topic error: nothing was written
+        return "refused", exc.message
+    return outcome.status, outcome.error
+
+
+def _preview(pdf: Path, width: int) -> bytes:
+    """Page 1 of a PDF as a PNG, rasterised by PDFium (no system tool)."""
+    import pypdfium2
+
+    document = pypdfium2.PdfDocument(pdf)
+    try:
+        page = document[0]
+        image = page.render(scale=width / page.get_width()).to_pil()
+        buffer = io.BytesIO()
+        image.save(buffer, format="PNG")
+        return buffer.getvalue()
+    finally:
+        document.close()
+
+
+def _mail(
+    recipient: Recipient,
+    variant: Variant,
+    out_dir: Path,
+    allow_unapproved: bool,
+    mail_env: dict[str, str],
+) -> str:
+    """Send one patient's leaflet as `leaflets mail --to` would; "" or the one-line reason.
+
+    The mail settings come from the server (a worker's own environment is that of the process
+    it was started from, which may be older).
+    """
+    _fresh_inputs()
+    for name in [n for n in os.environ if n.startswith(MAIL_VARIABLES)]:
+        del os.environ[name]
+    os.environ.update(mail_env)
+    run = MailRun([Row(0, recipient)], variant, out_dir, allow_unapproved=allow_unapproved)
+    try:
+        run_mail(run, lambda line: None)
+    except LeafletsError as exc:
+        return exc.message
+    return ""
+
+
+class RenderPool:
+    """Worker processes shared by every request; the same leaflet is built once at a time."""
+
+    def __init__(self, workers: int) -> None:
+        self.workers = max(1, workers)
+        self._scratch = tempfile.TemporaryDirectory(prefix="leaflets-web-")
+        self._lock = threading.Lock()
+        self._executor: ProcessPoolExecutor | None = None
+        self._building: dict[tuple[Job, Path], Future[tuple[str, str]]] = {}
+
+    def _pool(self) -> ProcessPoolExecutor:
+        with self._lock:
+            if self._executor is None:
+                # forkserver: each worker starts from a clean process, never a fork of this
+                # one with its server threads (and whatever locks they hold).
+                methods = multiprocessing.get_all_start_methods()
+                method = "forkserver" if "forkserver" in methods else "spawn"
+                self._executor = ProcessPoolExecutor(
+                    self.workers,
+                    mp_context=multiprocessing.get_context(method),
+                    initializer=_start_worker,
+                    initargs=(self._scratch.name,),
+                )
+            return self._executor
+
+    def warm_up(self) -> None:
+        """Start the workers now, so the first leaflet waits for no import."""
+        pool = self._pool()
+        for _ in range(self.workers):
+            pool.submit(_fresh_inputs)
+
+    def _run(self, function: object, *args: object) -> object:
+        try:
+            return self._pool().submit(function, *args).result()  # type: ignore[arg-type]
+        except BrokenProcessPool:
+            self._reset()
+            raise PoolError("a render worker stopped unexpectedly; try again") from None
+
+    def _reset(self) -> None:
+        with self._lock:
+            if self._executor is not None:
+                self._executor.shutdown(wait=False, cancel_futures=True)
+                self._executor = None
+
+    def build(self, job: Job, out_dir: Path) -> tuple[str, str]:
+        """Build (or find up to date) one leaflet in ``out_dir``; see ``_build``."""
+        key = (job, out_dir)
+        with self._lock:
+            future = self._building.get(key)
+            owner = future is None
+            if future is None:
+                future = self._building[key] = Future()
+        if not owner:
+            return future.result()
+        try:
+            result = self._run(_build, job, out_dir)
+            future.set_result(result)  # type: ignore[arg-type]
+            return result  # type: ignore[return-value]
+        except BaseException as exc:
+            future.set_exception(exc)
+            raise
+        finally:
+            with self._lock:
+                self._building.pop(key, None)
+
+    def preview(self, pdf: Path, width: int = PREVIEW_WIDTH) -> bytes:
+        """Page 1 of ``pdf`` as a PNG (PDFium is not thread-safe: it runs in a worker)."""
+        return self._run(_preview, pdf, width)  # type: ignore[return-value]
+
+    def mail(
+        self,
+        recipient: Recipient,
+        variant: Variant,
+        out_dir: Path,
+        allow_unapproved: bool,
+        mail_env: dict[str, str],
+    ) -> str:
+        """E-mail one patient; "" when sent, else the reason (addresses masked)."""
+        found = self._run(_mail, recipient, variant, out_dir, allow_unapproved, mail_env)
+        return found  # type: ignore[return-value]
+
+    def close(self) -> None:
+        """Stop the workers and remove their temporary folder."""
+        with self._lock:
+            if self._executor is not None:
+                self._executor.shutdown(wait=True, cancel_futures=True)
+                self._executor = None
+        self._scratch.cleanup()

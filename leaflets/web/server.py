@@ -1,0 +1,74 @@
+"""Run the app with waitress (a production WSGI server that also runs on Windows)."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import sys
+from collections.abc import Callable
+from types import FrameType
+
+from leaflets.errors import LeafletsError, Terminated
+from leaflets.web.app import create_app
+from leaflets.web.renders import RenderPool
+from leaflets.web.settings import ServeSettings
+
+#: Requests handled at once; renders wait in the pool, so threads are cheap.
+THREADS = 16
+
+
+def _on_terminate(signum: int, frame: FrameType | None) -> None:
+    raise Terminated
+
+
+def configure_logging() -> None:
+    """One line per event on stderr. There is no access log: URLs are never logged with their
+    query strings, and forms (which hold patients' addresses) never at all."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    for name in ("leaflets.web", "waitress"):
+        logger = logging.getLogger(name)
+        logger.handlers = [handler]
+        logger.setLevel(logging.INFO)
+        logger.propagate = False
+
+
+def serve(settings: ServeSettings, say: Callable[[str], None]) -> None:
+    """Serve until Ctrl+C or SIGTERM; then stop the render workers and remove their files."""
+    import waitress
+
+    configure_logging()
+    pool = RenderPool(settings.workers)
+    app = create_app(settings, pool)
+    previous = signal.signal(signal.SIGTERM, _on_terminate)
+    try:
+        server = waitress.create_server(
+            app,
+            host=settings.host,
+            port=settings.port,
+            threads=THREADS,
+            ident="leaflets",
+            clear_untrusted_proxy_headers=True,
+        )
+    except OSError as exc:
+        pool.close()
+        raise LeafletsError(
+            f"cannot listen on {settings.host}:{settings.port}: {exc.strerror or exc}; "
+            "choose another --port"
+        ) from None
+    try:
+        pool.warm_up()
+        say(
+            f"Serving leaflets from {settings.out_dir} on http://{_host(settings.host)}:"
+            f"{settings.port}/ (Ctrl+C to stop); audit log: {settings.audit_log}"
+        )
+        server.run()  # returns on Ctrl+C or SIGTERM
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        server.close()
+        pool.close()
+    say("Stopped.")
+
+
+def _host(host: str) -> str:
+    return f"[{host}]" if ":" in host else host

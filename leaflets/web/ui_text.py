@@ -1,0 +1,128 @@
+"""The staff interface's own catalogs (domain ``web``), apart from the leaflets' text."""
+
+from __future__ import annotations
+
+import functools
+import gettext
+import io
+from collections.abc import Iterator
+from pathlib import Path
+
+from babel.messages.catalog import Catalog
+from babel.messages.extract import extract_from_dir
+from babel.messages.pofile import read_po, write_po
+
+from leaflets import __version__
+from leaflets.files import replace_file
+from leaflets.i18n import SOURCE_LANGUAGE, bcp47
+from leaflets.paths import PACKAGE_DIR, TRANSLATIONS_DIR
+from leaflets.pofiles import LeafletCatalog, compile_translations, read_catalog
+
+#: The staff interface's gettext domain: ``translations/<lang>/LC_MESSAGES/web.po``.
+UI_DOMAIN = "web"
+WEB_DIR = PACKAGE_DIR / "web"
+#: What extraction reads: this package's Python code and its Jinja2 templates.
+_METHODS = [("**.py", "python"), ("templates/**.j2", "jinja2")]
+_OPTIONS = {"templates/**.j2": {"trimmed": "true", "silent": "false"}}
+
+
+def ui_template_path() -> Path:
+    """translations/web.pot: the staff interface's template."""
+    return TRANSLATIONS_DIR / f"{UI_DOMAIN}.pot"
+
+
+def ui_po_path(lang: str) -> Path:
+    """A language's staff-interface catalog."""
+    return TRANSLATIONS_DIR / lang / "LC_MESSAGES" / f"{UI_DOMAIN}.po"
+
+
+def ui_languages() -> list[str]:
+    """English plus every language with a staff-interface catalog (catalog names, sorted)."""
+    found = {p.parent.parent.name for p in TRANSLATIONS_DIR.glob(f"*/LC_MESSAGES/{UI_DOMAIN}.po")}
+    return [SOURCE_LANGUAGE, *sorted(found - {SOURCE_LANGUAGE})]
+
+
+def _stamp(path: Path) -> tuple[int, int]:
+    try:
+        info = path.stat()
+    except OSError:
+        return (0, 0)
+    return (info.st_mtime_ns, info.st_size)
+
+
+def ui_translations(lang: str) -> gettext.NullTranslations:
+    """The staff interface in ``lang``, compiled in memory (fuzzy entries left out)."""
+    if lang == SOURCE_LANGUAGE:
+        return gettext.NullTranslations()
+    path = ui_po_path(lang)
+    return _compiled(path, lang, _stamp(path))
+
+
+@functools.lru_cache(maxsize=32)
+def _compiled(path: Path, lang: str, stamp: tuple[int, int]) -> gettext.NullTranslations:
+    # Re-read when the file changes (the stamp is part of the cache key).
+    return compile_translations(read_catalog(path, lang), path)
+
+
+def _messages() -> Iterator[tuple[str, int, str, list[str]]]:
+    for filename, lineno, message, comments, _context in extract_from_dir(
+        WEB_DIR,
+        _METHODS,
+        _OPTIONS,
+        comment_tags=("NOTE:",),
+        strip_comment_tags=True,
+    ):
+        if isinstance(message, str):
+            yield f"leaflets/web/{filename}", lineno, message, comments
+
+
+def _serialise(catalog: Catalog) -> bytes:
+    buffer = io.BytesIO()
+    write_po(buffer, catalog, width=76, sort_by_file=True, omit_header=True)
+    return buffer.getvalue()
+
+
+def extract_ui() -> bool:
+    """Extract the staff interface's strings into web.pot; False when nothing changed."""
+    catalog = LeafletCatalog(
+        project="leaflets-web",
+        version=__version__,
+        copyright_holder="leaflets contributors",
+        msgid_bugs_address="",
+        charset="utf-8",
+    )
+    for filename, lineno, message, comments in _messages():
+        catalog.add(message, None, [(filename, lineno)], auto_comments=comments)
+    path = ui_template_path()
+    if path.is_file():
+        old = read_catalog(path)
+        catalog.creation_date = old.creation_date
+        if _serialise(old) == _serialise(read_po(io.BytesIO(_serialise(catalog)))):
+            return False
+    _write(path, catalog, sort_by_file=True)
+    return True
+
+
+def update_ui(lang: str) -> int:
+    """Merge web.pot into a language's staff catalog (made if missing); return new strings."""
+    path = ui_po_path(lang)
+    template = read_catalog(ui_template_path())
+    if path.is_file():
+        catalog = read_catalog(path, lang)
+    else:
+        catalog = read_catalog(ui_template_path(), lang)
+        catalog.fuzzy = False
+        catalog.language_team = f"{bcp47(lang)} <>"
+        for message in catalog:
+            if message.id:
+                message.string = ""
+    known = {m.id for m in catalog if m.id and m.string}
+    catalog.update(template, no_fuzzy_matching=True)
+    _write(path, catalog)
+    return sum(1 for m in catalog if m.id and m.id not in known)
+
+
+def _write(path: Path, catalog: Catalog, **options: bool) -> None:
+    buffer = io.BytesIO()
+    write_po(buffer, catalog, width=76, **options)
+    replace_file(path, buffer.getvalue())
