@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,6 +12,9 @@ import pytest
 from flask import Flask
 from pypdf import PdfReader
 
+from conftest import ROOT, run
+from leaflets.brand import load_brand
+from leaflets.models import DEFAULT_BRAND
 from leaflets.web.app import CONTENT_SECURITY_POLICY
 from leaflets.web.auth import password_matches
 from leaflets.web.leaflet_files import content_disposition
@@ -251,3 +255,30 @@ def test_passwords_are_compared_whole() -> None:
     assert password_matches("correct horse", "correct horse")
     assert not password_matches("correct hors", "correct horse")
     assert not password_matches("", "correct horse")
+
+
+def test_a_recorded_approval_is_shown_and_only_where_it_holds(
+    tmp_path: Path, out_dir: Path, pool: RenderPool
+) -> None:
+    """Approvals come from the clinic's records: content for every language, review per language."""
+    folder = tmp_path / "riverside"
+    shutil.copytree(ROOT / "docs" / "examples" / "riverside", folder)
+    brand_file = folder / "riverside.toml"
+    who = ("--by", "Dr Jane Smith", "--role", "Consultant breast radiologist")
+    for extra in ((), ("--lang", "es")):
+        result = run("approve", "breast", "--brand", str(brand_file), *who, *extra)
+        assert result.exit_code == 0, result.output  # type: ignore[attr-defined]
+    with web_app(out_dir, pool, brands=(DEFAULT_BRAND, load_brand(brand_file))) as app:
+        client = app.test_client()
+        spanish = client.get("/?topic=breast&lang=es&brand=riverside").get_data(as_text=True)
+        assert "Approved for patient use by Dr Jane Smith, Consultant breast radiologist" in spanish
+        assert "Translation reviewed by Dr Jane Smith" in spanish
+        assert "Not approved" not in spanish and 'id="unreviewed-es"' not in spanish
+        assert 'id="unreviewed-fr"' in spanish  # only Spanish was reviewed
+        assert 'id="mail-form"' not in spanish  # no SMTP settings in this test
+        french = client.get("/?topic=breast&lang=fr&brand=riverside").get_data(as_text=True)
+        assert "Translation not reviewed by a qualified medical translator" in french
+        other = client.get("/?topic=prostate&lang=es&brand=riverside").get_data(as_text=True)
+        assert "Not approved for patient use at Riverside Breast Imaging." in other
+        # The default brand is still the example clinic, which holds no approval.
+        assert "Approved for" not in client.get("/?topic=breast&lang=es").get_data(as_text=True)

@@ -37,11 +37,15 @@ def _file_hash(path: Path) -> str:
         return f"unreadable: {exc}"
 
 
+#: Code that never changes a PDF's bytes: the web app only asks the build for leaflets.
+_NOT_IN_PDFS = ("__pycache__", "web")
+
+
 @functools.cache
 def _tree_hash(root: Path, pattern: str) -> str:
     digest = hashlib.sha256()
     for path in sorted(root.rglob(pattern)):
-        if path.is_file() and "__pycache__" not in path.parts:
+        if path.is_file() and not set(_NOT_IN_PDFS) & set(path.relative_to(root).parts):
             digest.update(str(path.relative_to(root)).encode() + b"\0")
             digest.update(path.read_bytes())
     return digest.hexdigest()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import threading
+import time
 import unicodedata
 from dataclasses import dataclass
 
@@ -81,6 +82,10 @@ def language(code: str) -> Language:
     )
 
 
+#: How often topic files and catalogs are checked for changes, at most.
+RECHECK_SECONDS = 1.0
+
+
 def _stamp() -> tuple[object, ...]:
     files = [topic_path(t) for t in available_topics()]
     files += [po_path(lang) for lang in available_languages() if lang != SOURCE_LANGUAGE]
@@ -100,11 +105,18 @@ class Choices:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._stamp: tuple[object, ...] | None = None
+        self._checked = 0.0
         self._topics: list[TopicChoice] = []
         self._languages: list[Language] = []
         self._approvals: dict[tuple[object, ...], LeafletApproval] = {}
 
     def _refresh(self) -> None:
+        # Files are looked at once a second at most: a new title shows within a second.
+        now = time.monotonic()
+        with self._lock:
+            if now - self._checked < RECHECK_SECONDS and self._stamp is not None:
+                return
+            self._checked = now
         stamp = _stamp()
         with self._lock:
             if stamp == self._stamp:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import threading
 from pathlib import Path
 from urllib.parse import quote
@@ -95,7 +96,15 @@ class LeafletFiles:
 
 
 def file_names(lang: str, topic: str) -> tuple[str, str]:
-    """The PDF's file name in the patient's language, and a plain ASCII one for old clients."""
+    """The PDF's file name in the patient's language, and a plain ASCII one for old clients:
+    the names `leaflets mail` gives its attachments."""
+    catalog = _stat(po_path(lang)) if lang != SOURCE_LANGUAGE else None
+    return _file_names(lang, topic, catalog, _stat(topic_path(topic)))
+
+
+@functools.lru_cache(maxsize=256)
+def _file_names(lang: str, topic: str, *stamps: object) -> tuple[str, str]:
+    # The stamps of the catalog and topic file are part of the key: an edit is seen at once.
     named = attachment(lang, topic, b"")
     return named.name, named.ascii_name
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import gettext
 import io
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -37,9 +38,16 @@ def ui_po_path(lang: str) -> Path:
 
 
 def ui_languages() -> list[str]:
-    """English plus every language with a staff-interface catalog (catalog names, sorted)."""
+    """English plus every language with a staff-interface catalog (catalog names, sorted).
+
+    Looked up once a second at most (this runs for every request)."""
+    return list(_ui_languages(int(time.monotonic())))
+
+
+@functools.lru_cache(maxsize=1)
+def _ui_languages(second: int) -> tuple[str, ...]:
     found = {p.parent.parent.name for p in TRANSLATIONS_DIR.glob(f"*/LC_MESSAGES/{UI_DOMAIN}.po")}
-    return [SOURCE_LANGUAGE, *sorted(found - {SOURCE_LANGUAGE})]
+    return (SOURCE_LANGUAGE, *sorted(found - {SOURCE_LANGUAGE}))
 
 
 def _stamp(path: Path) -> tuple[int, int]:
