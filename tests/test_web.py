@@ -13,8 +13,8 @@ from flask import Flask
 from pypdf import PdfReader
 
 from conftest import ROOT, run
-from leaflets.brand import load_brand
-from leaflets.models import DEFAULT_BRAND
+from leaflets.content.brand import load_brand
+from leaflets.content.models import DEFAULT_BRAND
 from leaflets.web.app import CONTENT_SECURITY_POLICY
 from leaflets.web.auth import password_matches
 from leaflets.web.leaflet_files import content_disposition

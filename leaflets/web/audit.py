@@ -9,8 +9,8 @@ import threading
 from pathlib import Path
 from typing import Literal
 
-from leaflets.build import Job
-from leaflets.i18n import bcp47
+from leaflets.build.matrix import Job
+from leaflets.i18n.languages import bcp47
 from leaflets.web.settings import brand_name
 
 Action = Literal["print", "download", "mail"]

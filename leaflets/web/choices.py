@@ -12,8 +12,9 @@ from dataclasses import dataclass
 from babel import Locale
 
 from leaflets.approvals.state import LeafletApproval, leaflet_approval
-from leaflets.content import available_topics, load_topic, topic_path
-from leaflets.i18n import (
+from leaflets.content.models import Brand
+from leaflets.content.topics import available_topics, load_topic, topic_path
+from leaflets.i18n.languages import (
     SOURCE_LANGUAGE,
     available_languages,
     bcp47,
@@ -21,7 +22,6 @@ from leaflets.i18n import (
     po_path,
     translations_for,
 )
-from leaflets.models import Brand
 
 
 @dataclass(frozen=True)

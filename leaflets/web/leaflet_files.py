@@ -9,11 +9,11 @@ from pathlib import Path
 from urllib.parse import quote
 
 from leaflets.approvals.records import approvals_path
-from leaflets.build import Job, output_path
-from leaflets.cache import cache_key, is_fresh, record_path
-from leaflets.content import load_topic, topic_path
+from leaflets.build.cache import cache_key, is_fresh, record_path
+from leaflets.build.matrix import Job, output_path
+from leaflets.content.topics import load_topic, topic_path
 from leaflets.errors import LeafletsError
-from leaflets.i18n import SOURCE_LANGUAGE, po_path
+from leaflets.i18n.languages import SOURCE_LANGUAGE, po_path
 from leaflets.mail.compose import attachment
 from leaflets.web.renders import RenderPool
 

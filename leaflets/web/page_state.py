@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from leaflets.approvals.state import LeafletApproval, State
-from leaflets.i18n import SOURCE_LANGUAGE
+from leaflets.i18n.languages import SOURCE_LANGUAGE
 from leaflets.web.choices import Language, TopicChoice
 from leaflets.web.context import link, server
 from leaflets.web.forms import MailForm

@@ -11,10 +11,11 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
-from leaflets import content, i18n
-from leaflets.batch import Settings, _warm_up, run_batch
-from leaflets.build import Job, Variant
+from leaflets.build.batch import Settings, _warm_up, run_batch
+from leaflets.build.matrix import Job, Variant
+from leaflets.content import topics
 from leaflets.errors import LeafletsError
+from leaflets.i18n import languages
 from leaflets.mail.addresses import Recipient
 from leaflets.mail.batch import Row
 from leaflets.mail.run import MailRun, run_mail
@@ -37,8 +38,8 @@ def _start_worker(scratch: str) -> None:
 
 def _fresh_inputs() -> None:
     """Topics and catalogs may change while the server runs: read them again for each task."""
-    content.load_topic.cache_clear()
-    i18n.topic_messages.cache_clear()
+    topics.load_topic.cache_clear()
+    languages.topic_messages.cache_clear()
 
 
 def _build(job: Job, out_dir: Path) -> tuple[str, str]:

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 
 from werkzeug.exceptions import BadRequest, NotFound
 
-from leaflets.build import Job, Variant
-from leaflets.models import Brand
+from leaflets.build.matrix import Job, Variant
+from leaflets.content.models import Brand
 from leaflets.web.choices import Language, TopicChoice
 from leaflets.web.context import server
 from leaflets.web.settings import brand_name

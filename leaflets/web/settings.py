@@ -8,9 +8,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from leaflets.content.models import DEFAULT_BRAND, Brand
 from leaflets.errors import LeafletsError
 from leaflets.mail.smtp import is_loopback
-from leaflets.models import DEFAULT_BRAND, Brand
 
 #: Environment variables (documented in README, "Front desk in a browser").
 PASSWORD_VARIABLE = "LEAFLETS_WEB_PASSWORD"

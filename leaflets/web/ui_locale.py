@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import Flask, g, has_request_context, request, session, url_for
 
-from leaflets.i18n import SOURCE_LANGUAGE, bcp47, native_name
+from leaflets.i18n.languages import SOURCE_LANGUAGE, bcp47, native_name
 from leaflets.web.ui_text import ui_languages, ui_translations
 
 

@@ -15,9 +15,9 @@ from babel.messages.pofile import read_po, write_po
 
 from leaflets import __version__
 from leaflets.files import replace_file
-from leaflets.i18n import SOURCE_LANGUAGE, bcp47
+from leaflets.i18n.languages import SOURCE_LANGUAGE, bcp47
+from leaflets.i18n.po_files import LeafletCatalog, compile_translations, read_catalog
 from leaflets.paths import PACKAGE_DIR, TRANSLATIONS_DIR
-from leaflets.pofiles import LeafletCatalog, compile_translations, read_catalog
 
 #: The staff interface's gettext domain: ``translations/<lang>/LC_MESSAGES/web.po``.
 UI_DOMAIN = "web"
