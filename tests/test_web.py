@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import logging
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,6 +20,7 @@ from leaflets.web.app import CONTENT_SECURITY_POLICY
 from leaflets.web.auth import password_matches
 from leaflets.web.leaflet_files import content_disposition
 from leaflets.web.renders import RenderPool
+from leaflets.web.server import OneLineFormatter
 from web_support import csrf_token, parse, web_app
 
 
@@ -282,3 +284,10 @@ def test_a_recorded_approval_is_shown_and_only_where_it_holds(
         assert "Not approved for patient use at Riverside Breast Imaging." in other
         # The default brand is still the example clinic, which holds no approval.
         assert "Approved for" not in client.get("/?topic=breast&lang=es").get_data(as_text=True)
+
+
+def test_a_log_line_cannot_be_forged_through_a_url() -> None:
+    record = logging.LogRecord(
+        "leaflets.web", logging.INFO, "", 0, "%s: %d", ("/x\nFAKE", 404), None
+    )
+    assert OneLineFormatter("%(message)s").format(record) == "/x\\nFAKE: 404"

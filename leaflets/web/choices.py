@@ -163,6 +163,8 @@ class Choices:
         if found is None:
             found = leaflet_approval(brand, topic, lang, dt.date.today())
             with self._lock:
+                if len(self._approvals) >= 4096:  # a new day or record: start again
+                    self._approvals.clear()
                 self._approvals[key] = found
         return found
 

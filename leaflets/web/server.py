@@ -21,11 +21,20 @@ def _on_terminate(signum: int, frame: FrameType | None) -> None:
     raise Terminated
 
 
+class OneLineFormatter(logging.Formatter):
+    """Each event on one line: control characters (a newline in a requested path) are escaped,
+    so nobody can forge a log line through a URL."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        text = super().format(record)
+        return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
 def configure_logging() -> None:
     """One line per event on stderr. There is no access log: URLs are never logged with their
     query strings, and forms (which hold patients' addresses) never at all."""
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.setFormatter(OneLineFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     for name in ("leaflets.web", "waitress"):
         logger = logging.getLogger(name)
         logger.handlers = [handler]
