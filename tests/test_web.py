@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from flask import Flask
+from fontTools.ttLib import TTFont
 from pypdf import PdfReader
 
 from conftest import ROOT, run
@@ -291,3 +292,17 @@ def test_a_log_line_cannot_be_forged_through_a_url() -> None:
         "leaflets.web", logging.INFO, "", 0, "%s: %d", ("/x\nFAKE", 404), None
     )
     assert OneLineFormatter("%(message)s").format(record) == "/x\\nFAKE: 404"
+
+
+def test_page_fonts_are_the_leaflets_own_cut_to_the_page(app: Flask) -> None:
+    """A machine without Chinese fonts still shows 中文: the font comes from the package."""
+    client = app.test_client()
+    response = client.get("/fonts/sc.ttf")
+    assert response.status_code == 200 and response.mimetype == "font/ttf"
+    font = TTFont(io.BytesIO(response.get_data()))
+    cmap = font.getBestCmap()
+    assert ord("中") in cmap and ord("腺") in cmap  # 中文, and 前列腺 of a title
+    assert len(cmap) < 200 and len(response.get_data()) < 100_000  # cut, not 10 MB
+    again = client.get("/fonts/sc.ttf", headers={"If-None-Match": response.headers["ETag"]})
+    assert again.status_code == 304
+    assert client.get("/fonts/nope.ttf").status_code == 404

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import http.cookiejar
 import io
 import os
+import re
 import signal
 import subprocess
 import sys
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
@@ -69,28 +72,44 @@ def test_serve_refuses_to_start_unsafely(
     assert not (tmp_path / "out").exists()
 
 
-def test_serve_on_loopback_then_stop_with_ctrl_c(tmp_path: Path) -> None:
-    port = free_port()
-    out = tmp_path / "out"
+def _start(tmp_path: Path, port: int, *args: str, **env: str) -> subprocess.Popen[bytes]:
+    """`leaflets serve` in its own process group; returns once /healthz answers."""
     process = subprocess.Popen(
-        [LEAFLETS, "serve", "--port", str(port), "-o", str(out), "-j", "1"],
-        env=_env(tmp_path),
+        [LEAFLETS, "serve", "--port", str(port), "-j", "1", *args],
+        env=_env(tmp_path, **env),
         cwd=ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         start_new_session=True,
     )
+    ends = time.monotonic() + 60
+    while True:
+        try:
+            if _get(f"http://127.0.0.1:{port}/healthz")[2] == b"ok\n":
+                return process
+        except OSError:
+            pass
+        if time.monotonic() > ends or process.poll() is not None:
+            os.killpg(process.pid, signal.SIGKILL)
+            raise AssertionError(f"server did not start: {process.communicate()[0]!r}")
+        time.sleep(0.2)
+
+
+def _stop(process: subprocess.Popen[bytes], how: signal.Signals = signal.SIGINT) -> str:
+    process.send_signal(how)
+    try:
+        return process.communicate(timeout=30)[0].decode()
+    finally:
+        if process.returncode is None:
+            os.killpg(process.pid, signal.SIGKILL)
+
+
+def test_serve_on_loopback_then_stop_with_ctrl_c(tmp_path: Path) -> None:
+    port = free_port()
+    out = tmp_path / "out"
+    process = _start(tmp_path, port, "-o", str(out))
     base = f"http://127.0.0.1:{port}"
     try:
-        ends = time.monotonic() + 60
-        while True:
-            try:
-                if _get(f"{base}/healthz")[2] == b"ok\n":
-                    break
-            except OSError:
-                pass
-            assert time.monotonic() < ends and process.poll() is None, "server did not start"
-            time.sleep(0.2)
         status, headers, body = _get(f"{base}/leaflets/es/breast.pdf?paper=letter&size=large")
         assert status == 200 and headers["Content-Type"] == "application/pdf"
         assert headers["Content-Disposition"] == 'inline; filename="Calcificaciones mamarias.pdf"'
@@ -102,14 +121,72 @@ def test_serve_on_loopback_then_stop_with_ctrl_c(tmp_path: Path) -> None:
         assert _get(f"{base}/leaflets/es/breast.pdf?paper=a3")[0] == 400
         assert _get(f"{base}/leaflets/xx/breast.pdf")[0] == 404
     finally:
-        process.send_signal(signal.SIGINT)
-        output = process.communicate(timeout=30)[0].decode()
-        if process.returncode is None:
-            os.killpg(process.pid, signal.SIGKILL)
+        output = _stop(process)
     assert process.returncode == 0, output
     assert "Serving leaflets from" in output and output.rstrip().endswith("Stopped.")
     assert "Traceback" not in output
     # No access log: URLs with their query strings are never logged.
     assert "paper=letter" not in output
     # The render workers and their temporary files are gone.
+    assert list((tmp_path / "tmp").iterdir()) == []
+
+
+class _Desk:
+    """A browser at one desk behind the clinic's proxy: cookies, and its own forwarded address."""
+
+    def __init__(self, base: str, address: str) -> None:
+        self.base, self.address = base, address
+        self.opener = urllib.request.build_opener(
+            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()), _NoRedirect()
+        )
+
+    def request(self, path: str, form: dict[str, str] | None = None) -> tuple[int, str]:
+        data = urllib.parse.urlencode(form).encode() if form is not None else None
+        headers = {"X-Forwarded-For": self.address}
+        try:
+            with self.opener.open(
+                urllib.request.Request(self.base + path, data=data, headers=headers), timeout=60
+            ) as response:
+                return response.status, response.read().decode()
+        except urllib.error.HTTPError as error:
+            return error.code, error.read().decode()
+
+    def sign_in(self, password: str) -> int:
+        page = self.request("/signin")[1]
+        token = re.search(
+            r'id="sign-in-csrf" name="csrf_token" type="hidden" value="([^"]+)"', page
+        )
+        assert token, page
+        return self.request("/signin", {"csrf_token": token.group(1), "password": password})[0]
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args: object, **kwargs: object) -> None:
+        return None
+
+
+def test_sign_in_and_lockout_behind_a_trusted_proxy_stop_with_sigterm(tmp_path: Path) -> None:
+    """Through waitress: each desk is locked out on its own (X-Forwarded-For from the proxy)."""
+    port = free_port()
+    process = _start(
+        tmp_path,
+        port,
+        "-o",
+        str(tmp_path / "out"),
+        LEAFLETS_WEB_PASSWORD="front desk 1",
+        LEAFLETS_WEB_TRUSTED_PROXY="127.0.0.1",
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        desk, other = _Desk(base, "10.0.0.21"), _Desk(base, "10.0.0.22")
+        assert desk.request("/")[0] == 302  # sign in first
+        assert [desk.sign_in("wrong password") for _ in range(5)] == [401] * 5
+        assert desk.sign_in("front desk 1") == 429  # locked out, even with the right one
+        assert other.sign_in("front desk 1") == 303  # another desk is not
+        status, page = other.request("/")
+        assert status == 200 and 'id="sign-out"' in page
+    finally:
+        output = _stop(process, signal.SIGTERM)
+    assert process.returncode == 0 and output.rstrip().endswith("Stopped."), output
+    assert "front desk 1" not in output  # the password is never printed
     assert list((tmp_path / "tmp").iterdir()) == []

@@ -374,10 +374,12 @@ def serve(
       LEAFLETS_WEB_PASSWORD    the staff password; needed for any --host but loopback
       LEAFLETS_WEB_SECRET_KEY  signs sessions (32+ characters); default: random per start
       LEAFLETS_WEB_HTTPS       1 behind an https proxy: cookies are then Secure
+      LEAFLETS_WEB_TRUSTED_PROXY  that proxy's address: its X-Forwarded-For names the client
       LEAFLETS_SMTP_*, LEAFLETS_MAIL_FROM   as for `leaflets mail`
     """
     from leaflets.web.server import serve as run_server
     from leaflets.web.settings import (
+        PROXY_VARIABLE,
         ServeSettings,
         brand_name,
         mail_environment,
@@ -400,6 +402,7 @@ def serve(
         workers=workers,
         allow_unapproved=allow_unapproved,
         mail_env=mail_environment(),
+        trusted_proxy=os.environ.get(PROXY_VARIABLE) or None,
     )
     problem = mail_problem(settings.mail_env)
     if problem:

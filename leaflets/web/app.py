@@ -15,6 +15,7 @@ from leaflets.web import auth, pages, ui_locale
 from leaflets.web.audit import AuditLog
 from leaflets.web.choices import Choices
 from leaflets.web.context import Server
+from leaflets.web.fonts import PageFonts
 from leaflets.web.leaflet_files import LeafletFiles
 from leaflets.web.renders import RenderPool
 from leaflets.web.settings import ServeSettings, mail_problem
@@ -60,6 +61,7 @@ def create_app(settings: ServeSettings, pool: RenderPool | None = None) -> Flask
         LeafletFiles(settings.out_dir, pool),
         Choices(),
         AuditLog(settings.audit_log),
+        PageFonts(pool.font),
         mail_problem(settings.mail_env),
     )
     CSRFProtect(app)

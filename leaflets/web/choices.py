@@ -145,6 +145,11 @@ class Choices:
         self._refresh()
         return self._languages
 
+    def page_text(self) -> str:
+        """Every language's own name and every title: what the page may show."""
+        names = [lang.native for lang in self.languages()]
+        return " ".join(names + [title for t in self.topics() for title in t.titles.values()])
+
     def topic(self, name: str) -> TopicChoice | None:
         """A topic by name; None if there is none."""
         return next((t for t in self.topics() if t.name == name), None)

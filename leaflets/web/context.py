@@ -10,6 +10,7 @@ from flask import current_app, url_for
 
 from leaflets.web.audit import AuditLog
 from leaflets.web.choices import Choices
+from leaflets.web.fonts import PageFonts
 from leaflets.web.leaflet_files import LeafletFiles
 from leaflets.web.renders import RenderPool
 from leaflets.web.settings import ServeSettings
@@ -24,6 +25,7 @@ class Server:
     files: LeafletFiles
     choices: Choices
     audit: AuditLog
+    fonts: PageFonts
     #: Why e-mail cannot be sent (settings missing or wrong); None when it can.
     mail_problem: str | None = None
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 
 from flask import (
@@ -22,6 +23,7 @@ from werkzeug.wrappers import Response as BaseResponse
 from leaflets.errors import LeafletsError
 from leaflets.web import mail_form
 from leaflets.web.context import link, server
+from leaflets.web.fonts import FAMILIES
 from leaflets.web.forms import MailForm, SignOutForm
 from leaflets.web.leaflet_files import NotAvailable, content_disposition
 from leaflets.web.page_state import page_context
@@ -82,6 +84,19 @@ def preview(lang: str, topic: str) -> Response:
     return response
 
 
+def font(family: str) -> Response:
+    """A font of the page, cut down to the names and titles it shows (see fonts.py)."""
+    if family not in FAMILIES:
+        raise NotFound()
+    srv = server()
+    data = srv.fonts.font(family, srv.choices.page_text())
+    response = Response(data, mimetype="font/ttf")
+    response.set_etag(hashlib.sha256(data).hexdigest()[:32])
+    response.headers["Cache-Control"] = "no-cache"
+    response.make_conditional(request)
+    return response
+
+
 def open_leaflet() -> BaseResponse:
     """The page's Print and Download buttons: on to the PDF, or back to choose a language."""
     args = request.args
@@ -119,6 +134,7 @@ def install(app: Flask, limiter: Limiter) -> None:
     pages.add_url_rule("/leaflets/<lang>/<topic>.pdf", "pdf", pdf)
     pages.add_url_rule("/preview/<lang>/<topic>.png", "preview", preview)
     pages.add_url_rule("/open", "open", open_leaflet)
+    pages.add_url_rule("/fonts/<family>.ttf", "font", font)
     pages.add_url_rule("/mail", "send_mail", limiter.limit(MAIL_LIMIT)(send_mail), methods=["POST"])
     app.register_blueprint(pages)
     app.jinja_env.globals["sign_out_form"] = sign_out_form

@@ -68,6 +68,12 @@ def _preview(pdf: Path, width: int) -> bytes:
         document.close()
 
 
+def _font(family: str, text: str) -> bytes:
+    from leaflets.web.fonts import subset_font
+
+    return subset_font(family, text)
+
+
 def _mail(
     recipient: Recipient,
     variant: Variant,
@@ -160,6 +166,10 @@ class RenderPool:
     def preview(self, pdf: Path, width: int = PREVIEW_WIDTH) -> bytes:
         """Page 1 of ``pdf`` as a PNG (PDFium is not thread-safe: it runs in a worker)."""
         return self._run(_preview, pdf, width)  # type: ignore[return-value]
+
+    def font(self, family: str, text: str) -> bytes:
+        """A font of the page cut down to ``text`` (fontTools reads 5-10 MB: done in a worker)."""
+        return self._run(_font, family, text)  # type: ignore[return-value]
 
     def mail(
         self,

@@ -51,6 +51,14 @@ def serve(settings: ServeSettings, say: Callable[[str], None]) -> None:
     app = create_app(settings, pool)
     previous = signal.signal(signal.SIGTERM, _on_terminate)
     try:
+        proxy: dict[str, object] = {}
+        if settings.trusted_proxy:
+            # The client's address (for the lockout and the mail limit) comes from the proxy.
+            proxy = {
+                "trusted_proxy": settings.trusted_proxy,
+                "trusted_proxy_count": 1,
+                "trusted_proxy_headers": {"x-forwarded-for", "x-forwarded-proto"},
+            }
         server = waitress.create_server(
             app,
             host=settings.host,
@@ -58,6 +66,7 @@ def serve(settings: ServeSettings, say: Callable[[str], None]) -> None:
             threads=THREADS,
             ident="leaflets",
             clear_untrusted_proxy_headers=True,
+            **proxy,
         )
     except OSError as exc:
         pool.close()

@@ -16,6 +16,7 @@ from leaflets.mail.smtp import is_loopback
 PASSWORD_VARIABLE = "LEAFLETS_WEB_PASSWORD"
 SECRET_KEY_VARIABLE = "LEAFLETS_WEB_SECRET_KEY"
 HTTPS_VARIABLE = "LEAFLETS_WEB_HTTPS"
+PROXY_VARIABLE = "LEAFLETS_WEB_TRUSTED_PROXY"
 #: A shorter key could be guessed; 32 characters of a random generator are plenty.
 MIN_SECRET_KEY_LENGTH = 32
 MIN_PASSWORD_LENGTH = 8
@@ -40,6 +41,8 @@ class ServeSettings:
     secret_key: bytes = field(default_factory=lambda: secrets.token_bytes(32), repr=False)
     #: Behind an https proxy: cookies are marked Secure.
     https: bool = False
+    #: The reverse proxy's address, whose X-Forwarded-For names the client; None: no proxy.
+    trusted_proxy: str | None = None
     workers: int = 2
     #: Mail leaflets that are not approved (they carry the band), like `mail --allow-unapproved`.
     allow_unapproved: bool = False
