@@ -149,6 +149,7 @@ def test_page_fetches_nothing_and_names_no_local_file(pages: dict[str, Path], na
     html = pages[name].read_text(encoding="utf-8")
     page = parse(pages[name])
     assert "file:" not in html
+    assert '<meta name="viewport" content="width=device-width, initial-scale=1">' in html  # phones
     assert not FORBIDDEN & set(page.elements)
     for tag, attribute, value in page.urls:
         if tag == "a" and attribute == "href":
