@@ -183,6 +183,7 @@ def test_the_staff_page_in_spanish(app: Flask) -> None:
     assert text.startswith('<!doctype html>\n<html lang="es">')
     assert "Elegir un folleto" in text and "Imprimir" in text
     assert "traducción no revisada" in text
+    assert '<label for="topic-prostate">Calcificaciones de la próstata' in text  # titles too
     assert "No aprobado para pacientes" in text
     # ?ui= overrides the browser, and the choice stays for the session.
     assert '<html lang="en">' in client.get("/?ui=en").get_data(as_text=True)

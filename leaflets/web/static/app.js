@@ -51,6 +51,14 @@
         const current = document.getElementById("leaflet");
         if (fresh && current) {
           current.replaceWith(document.importNode(fresh, true));
+          // Say what changed, briefly: the leaflet's title and what to check first.
+          const status = document.getElementById("leaflet-status");
+          const parts = fresh.querySelectorAll("#leaflet-heading, #notices li, #leaflet-hint");
+          if (status) {
+            status.textContent = Array.from(parts).map(function (part) {
+              return part.textContent.replace(/\s+/g, " ").trim();
+            }).join(" ");
+          }
         }
         // The language badges follow the topic; the radio buttons stay (and keep the focus).
         document.querySelectorAll("#language-list li").forEach(function (item) {
