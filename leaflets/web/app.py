@@ -65,6 +65,10 @@ def create_app(settings: ServeSettings, pool: RenderPool | None = None) -> Flask
         mail_problem(settings.mail_env),
     )
     CSRFProtect(app)
+    # Flask-Limiter rather than a counter of our own: its moving window gives the lockout its
+    # exact meaning (5 failures in any 15 minutes), it counts only failures (deduct_when), it
+    # refuses before the view runs (so a locked-out address cannot test a password), and its
+    # storage can move to Redis or memcached if a clinic ever runs several processes.
     limiter = Limiter(get_remote_address, app=app)
     ui_locale.install(app)
     auth.install(app, limiter)
