@@ -14,9 +14,10 @@ from flask import Flask
 from fontTools.ttLib import TTFont
 from pypdf import PdfReader
 
-from conftest import ROOT, run
+from conftest import ROOT, edit_po, run
 from leaflets.content.brand import load_brand
 from leaflets.content.models import DEFAULT_BRAND
+from leaflets.content.topics import load_topic
 from leaflets.web.app import CONTENT_SECURITY_POLICY
 from leaflets.web.auth import password_matches
 from leaflets.web.leaflet_files import content_disposition
@@ -307,3 +308,17 @@ def test_page_fonts_are_the_leaflets_own_cut_to_the_page(app: Flask) -> None:
     again = client.get("/fonts/sc.ttf", headers={"If-None-Match": response.headers["ETag"]})
     assert again.status_code == 304
     assert client.get("/fonts/nope.ttf").status_code == 404
+
+
+def test_an_incomplete_translation_is_never_offered(
+    catalogs: Path, out_dir: Path, pool: RenderPool
+) -> None:
+    """A fuzzy string in the Spanish breast leaflet: the page says so, and offers no print."""
+    po = catalogs / "es" / "LC_MESSAGES" / "messages.po"
+    edit_po(po, load_topic("breast").summary, fuzzy=True)
+    with web_app(out_dir, pool) as app:
+        page = app.test_client().get("/?topic=breast&lang=es").get_data(as_text=True)
+        assert "Not available in this language yet: its translation is not complete." in page
+        assert 'id="print-link"' not in page and 'id="preview"' not in page
+        other = app.test_client().get("/?topic=prostate&lang=es").get_data(as_text=True)
+        assert 'id="print-link"' in other  # the other Spanish leaflets are complete

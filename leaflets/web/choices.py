@@ -8,16 +8,21 @@ import threading
 import time
 import unicodedata
 from dataclasses import dataclass
+from pathlib import Path
 
 from babel import Locale
 
 from leaflets.approvals.state import LeafletApproval, leaflet_approval
 from leaflets.content.models import Brand
 from leaflets.content.topics import available_topics, load_topic, topic_path
+from leaflets.errors import LeafletsError
 from leaflets.i18n.languages import (
     SOURCE_LANGUAGE,
     available_languages,
     bcp47,
+    find_gaps,
+    leaflet_messages,
+    load_po,
     native_name,
     po_path,
     translations_for,
@@ -109,6 +114,7 @@ class Choices:
         self._topics: list[TopicChoice] = []
         self._languages: list[Language] = []
         self._approvals: dict[tuple[object, ...], LeafletApproval] = {}
+        self._complete: dict[tuple[object, ...], bool] = {}
 
     def _refresh(self) -> None:
         # Files are looked at once a second at most: a new title shows within a second.
@@ -159,6 +165,26 @@ class Choices:
         wanted = tag.replace("_", "-").lower()
         return next((lang for lang in self.languages() if lang.tag.lower() == wanted), None)
 
+    def complete(self, topic: str, lang: str) -> bool:
+        """True when the catalog has every string the leaflet needs, checked as a build checks
+        (a leaflet is never printed half translated; the web app never makes a DRAFT)."""
+        if lang == SOURCE_LANGUAGE:
+            return True
+        self._refresh()
+        key = ("complete", topic, lang, _file_stamp(po_path(lang)), _file_stamp(topic_path(topic)))
+        with self._lock:
+            found = self._complete.get(key)
+        if found is None:
+            try:
+                found = not find_gaps(load_po(lang), leaflet_messages(topic))
+            except LeafletsError:  # a broken catalog: the PDF route reports it
+                found = False
+            with self._lock:
+                if len(self._complete) >= 1024:
+                    self._complete.clear()
+                self._complete[key] = found
+        return found
+
     def approval(self, brand: Brand, topic: str, lang: str) -> LeafletApproval:
         """The leaflet's approval states today, from the brand's records (as the PDF prints)."""
         self._refresh()
@@ -172,6 +198,14 @@ class Choices:
                     self._approvals.clear()
                 self._approvals[key] = found
         return found
+
+
+def _file_stamp(path: Path) -> tuple[int, int]:
+    try:
+        info = path.stat()
+    except OSError:
+        return (0, 0)
+    return (info.st_mtime_ns, info.st_size)
 
 
 def _approvals_stamp(brand: Brand) -> tuple[int, int]:

@@ -62,7 +62,9 @@ def handle(form: MailForm) -> str | tuple[str, int] | BaseResponse:
     args = {"topic": chosen.topic.name, "lang": chosen.language.tag, **chosen.options.query()}
     errors = _check(form)
     approval = srv.choices.approval(chosen.options.brand, chosen.topic.name, chosen.language.code)
-    if srv.mail_problem is not None:
+    if not srv.choices.complete(chosen.topic.name, chosen.language.code):
+        errors["form"] = _("This leaflet is not fully translated into that language yet.")
+    elif srv.mail_problem is not None:
         errors["form"] = _("E-mail is not set up on this server.")
     elif not (approval.valid or srv.settings.allow_unapproved):
         errors["form"] = _(

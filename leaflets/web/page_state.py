@@ -164,7 +164,13 @@ def page_context(
         "errors": errors or {},
         "signed_in_with_password": srv.settings.password is not None,
     }
-    if chosen is not None:
+    if chosen is not None and not srv.choices.complete(chosen.topic.name, chosen.language.code):
+        text = _(
+            "Not available in this language yet: its translation is not complete. "
+            "Choose another language."
+        )
+        context |= {"notices": [Notice("warning", text)], "unavailable": True}
+    elif chosen is not None:
         approval = srv.choices.approval(
             chosen_options.brand, chosen.topic.name, chosen.language.code
         )
