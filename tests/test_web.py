@@ -18,11 +18,13 @@ from conftest import ROOT, edit_po, run
 from leaflets.content.brand import load_brand
 from leaflets.content.models import DEFAULT_BRAND
 from leaflets.content.topics import load_topic
+from leaflets.i18n.po_files import read_catalog
 from leaflets.web.app import CONTENT_SECURITY_POLICY
 from leaflets.web.auth import password_matches
 from leaflets.web.leaflet_files import content_disposition
 from leaflets.web.renders import RenderPool
 from leaflets.web.server import OneLineFormatter
+from leaflets.web.ui_text import ui_po_path, ui_template_is_current, ui_template_path
 from web_support import csrf_token, parse, web_app
 
 
@@ -322,3 +324,14 @@ def test_an_incomplete_translation_is_never_offered(
         assert 'id="print-link"' not in page and 'id="preview"' not in page
         other = app.test_client().get("/?topic=prostate&lang=es").get_data(as_text=True)
         assert 'id="print-link"' in other  # the other Spanish leaflets are complete
+
+
+def test_the_staff_catalogs_are_current_and_spanish_is_complete() -> None:
+    assert ui_template_is_current(), "run `leaflets i18n web` and translate the new strings"
+    template, spanish = read_catalog(ui_template_path()), read_catalog(ui_po_path("es"), "es")
+    missing = []
+    for message in template:
+        entry = spanish.get(message.id) if message.id else None
+        if message.id and (entry is None or not entry.string or entry.fuzzy):
+            missing.append(message.id)
+    assert not missing

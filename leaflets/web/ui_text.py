@@ -90,8 +90,7 @@ def _serialise(catalog: Catalog) -> bytes:
     return buffer.getvalue()
 
 
-def extract_ui() -> bool:
-    """Extract the staff interface's strings into web.pot; False when nothing changed."""
+def _fresh_template() -> LeafletCatalog:
     catalog = LeafletCatalog(
         project="leaflets-web",
         version=__version__,
@@ -101,12 +100,26 @@ def extract_ui() -> bool:
     )
     for filename, lineno, message, comments in _messages():
         catalog.add(message, None, [(filename, lineno)], auto_comments=comments)
+    return catalog
+
+
+def ui_template_is_current() -> bool:
+    """True when web.pot holds exactly the strings (and places) the code has now."""
+    path = ui_template_path()
+    if not path.is_file():
+        return False
+    fresh = read_po(io.BytesIO(_serialise(_fresh_template())))
+    return _serialise(read_catalog(path)) == _serialise(fresh)
+
+
+def extract_ui() -> bool:
+    """Extract the staff interface's strings into web.pot; False when nothing changed."""
+    if ui_template_is_current():
+        return False
+    catalog = _fresh_template()
     path = ui_template_path()
     if path.is_file():
-        old = read_catalog(path)
-        catalog.creation_date = old.creation_date
-        if _serialise(old) == _serialise(read_po(io.BytesIO(_serialise(catalog)))):
-            return False
+        catalog.creation_date = read_catalog(path).creation_date
     _write(path, catalog, sort_by_file=True)
     return True
 
