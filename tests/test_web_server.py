@@ -7,6 +7,7 @@ import io
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -190,3 +191,22 @@ def test_sign_in_and_lockout_behind_a_trusted_proxy_stop_with_sigterm(tmp_path: 
     assert process.returncode == 0 and output.rstrip().endswith("Stopped."), output
     assert "front desk 1" not in output  # the password is never printed
     assert list((tmp_path / "tmp").iterdir()) == []
+
+
+def test_a_port_in_use_is_one_clear_line(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = subprocess.run(
+            [LEAFLETS, "serve", "--port", str(port), "-o", str(tmp_path / "out")],
+            env=_env(tmp_path),
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    assert result.returncode == 1
+    assert (
+        f"cannot listen on 127.0.0.1:{port}" in result.stderr and "Traceback" not in result.stderr
+    )
+    assert list((tmp_path / "tmp").iterdir()) == []  # no render workers were left behind
