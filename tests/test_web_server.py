@@ -19,7 +19,9 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
+from leaflets.web.renders import RenderPool
 from mail_server import free_port
+from web_support import web_app
 
 LEAFLETS = str(Path(sys.executable).with_name("leaflets"))
 ROOT = Path(__file__).resolve().parents[1]
@@ -210,3 +212,20 @@ def test_a_port_in_use_is_one_clear_line(tmp_path: Path) -> None:
         f"cannot listen on 127.0.0.1:{port}" in result.stderr and "Traceback" not in result.stderr
     )
     assert list((tmp_path / "tmp").iterdir()) == []  # no render workers were left behind
+
+
+def test_a_killed_render_worker_is_replaced(tmp_path: Path) -> None:
+    """A worker that dies (killed, out of memory) costs nobody a failed request."""
+    pool = RenderPool(1)
+    try:
+        with web_app(tmp_path / "output", pool) as app:
+            pool.warm_up()
+            client = app.test_client()
+            assert client.get("/fonts/kr.ttf").status_code == 200  # the worker is up
+            [worker] = pool.worker_ids()
+            os.kill(worker, signal.SIGKILL)
+            response = client.get("/leaflets/en/breast.pdf")
+            assert response.status_code == 200 and response.mimetype == "application/pdf"
+            assert pool.worker_ids() and worker not in pool.worker_ids()
+    finally:
+        pool.close()

@@ -162,7 +162,6 @@ def page_context(
         "chosen": chosen,
         "form": form,
         "errors": errors or {},
-        "signed_in_with_password": srv.settings.password is not None,
     }
     if chosen is not None and not srv.choices.complete(chosen.topic.name, chosen.language.code):
         text = _(
@@ -178,7 +177,6 @@ def page_context(
         where = {"lang": chosen.language.tag, "topic": chosen.topic.name}
         context |= {
             "notices": notices(approval, chosen),
-            "approved": approval.valid,
             "mail_allowed": approval.valid or srv.settings.allow_unapproved,
             "mail_set_up": srv.mail_problem is None,
             "print_url": link("pages.pdf", where | query_args),

@@ -123,18 +123,29 @@ class RenderPool:
                 )
             return self._executor
 
+    def worker_ids(self) -> list[int]:
+        """The process ids of the running workers."""
+        with self._lock:
+            processes = getattr(self._executor, "_processes", None) or {}
+            return [int(pid) for pid in processes]
+
     def warm_up(self) -> None:
         """Start the workers now, so the first leaflet waits for no import."""
         pool = self._pool()
         for _ in range(self.workers):
             pool.submit(_fresh_inputs)
 
-    def _run(self, function: object, *args: object) -> object:
-        try:
-            return self._pool().submit(function, *args).result()  # type: ignore[arg-type]
-        except BrokenProcessPool:
-            self._reset()
-            raise PoolError("a render worker stopped unexpectedly; try again") from None
+    def _run(self, function: object, *args: object, retry: bool = True) -> object:
+        """Run in a worker. A pool broken by a worker that died (killed, out of memory) is
+        replaced, and the task tried once more, unless it may have had an effect (mail)."""
+        for attempt in (1, 2):
+            try:
+                return self._pool().submit(function, *args).result()  # type: ignore[arg-type]
+            except BrokenProcessPool:
+                self._reset()
+                if not retry or attempt == 2:
+                    raise PoolError("a render worker stopped unexpectedly; try again") from None
+        raise AssertionError("unreachable")
 
     def _reset(self) -> None:
         with self._lock:
@@ -180,7 +191,10 @@ class RenderPool:
         mail_env: dict[str, str],
     ) -> str:
         """E-mail one patient; "" when sent, else the reason (addresses masked)."""
-        found = self._run(_mail, recipient, variant, out_dir, allow_unapproved, mail_env)
+        # Never tried twice: the first try may have reached the mail server.
+        found = self._run(
+            _mail, recipient, variant, out_dir, allow_unapproved, mail_env, retry=False
+        )
         return found  # type: ignore[return-value]
 
     def close(self) -> None:
