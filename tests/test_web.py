@@ -327,7 +327,8 @@ def test_an_incomplete_translation_is_never_offered(
 
 
 def test_the_staff_catalogs_are_current_and_spanish_is_complete() -> None:
-    assert ui_template_is_current(), "run `leaflets i18n web` and translate the new strings"
+    # Line numbers may lag behind an edit; the strings themselves may not.
+    assert ui_template_is_current(locations=False), "run `leaflets i18n web`, translate new strings"
     template, spanish = read_catalog(ui_template_path()), read_catalog(ui_po_path("es"), "es")
     missing = []
     for message in template:

@@ -84,9 +84,11 @@ def _messages() -> Iterator[tuple[str, int, str, list[str]]]:
             yield f"leaflets/web/{filename}", lineno, message, comments
 
 
-def _serialise(catalog: Catalog) -> bytes:
+def _serialise(catalog: Catalog, locations: bool = True) -> bytes:
     buffer = io.BytesIO()
-    write_po(buffer, catalog, width=76, sort_by_file=True, omit_header=True)
+    write_po(
+        buffer, catalog, width=76, sort_by_file=True, omit_header=True, no_location=not locations
+    )
     return buffer.getvalue()
 
 
@@ -103,13 +105,14 @@ def _fresh_template() -> LeafletCatalog:
     return catalog
 
 
-def ui_template_is_current() -> bool:
-    """True when web.pot holds exactly the strings (and places) the code has now."""
+def ui_template_is_current(locations: bool = True) -> bool:
+    """True when web.pot holds exactly the strings the code has now (and at the same lines,
+    unless ``locations`` is False)."""
     path = ui_template_path()
     if not path.is_file():
         return False
     fresh = read_po(io.BytesIO(_serialise(_fresh_template())))
-    return _serialise(read_catalog(path)) == _serialise(fresh)
+    return _serialise(read_catalog(path), locations) == _serialise(fresh, locations)
 
 
 def extract_ui() -> bool:
