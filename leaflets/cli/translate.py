@@ -13,7 +13,7 @@ import click
 
 from leaflets.cli.support import brand_option, complete_languages, load_brand_option
 from leaflets.content.topics import available_topics
-from leaflets.errors import LeafletsError
+from leaflets.errors import CatalogError, LeafletsError
 from leaflets.i18n.languages import (
     SOURCE_LANGUAGE,
     available_languages,
@@ -59,8 +59,23 @@ def init(lang: str, translated_by: str) -> None:
 @i18n.command()
 @click.argument("langs", nargs=-1, metavar="[LANG]...", shell_complete=complete_languages)
 @click.option("--fuzzy", is_flag=True, help="Let Babel guess translations of new strings.")
-def update(langs: tuple[str, ...], fuzzy: bool) -> None:
+@click.option(
+    "--check",
+    is_flag=True,
+    help="Write nothing; exit 1 if `i18n extract` and then `i18n update` would change a file.",
+)
+def update(langs: tuple[str, ...], fuzzy: bool, check: bool) -> None:
     """Merge the template into the catalogs (all when no LANG is given)."""
+    if check:
+        stale = _catalogs().out_of_step(_catalog_languages(langs))
+        if stale:
+            more = f" (and {len(stale) - 1} more)" if len(stale) > 1 else ""
+            raise CatalogError(
+                f"{stale[0]}{more}: not in step with the topics and templates; run "
+                "`leaflets i18n extract && leaflets i18n update`"
+            )
+        click.echo(f"{template_path()} and the catalogs are in step")
+        return
     for lang in _catalog_languages(langs):
         new, changed = _catalogs().update(lang, fuzzy_matching=fuzzy)
         click.echo(f"{po_path(lang)}: {new} new string(s), {changed} marked fuzzy")

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
-import io
+import importlib.metadata
+import re
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from babel import Locale, UnknownLocaleError
-from babel.messages.catalog import Catalog
 from babel.messages.extract import extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
-from babel.messages.pofile import read_po, write_po
 
 from leaflets import __version__
 from leaflets.errors import CatalogError, UsageError
@@ -26,7 +25,7 @@ from leaflets.i18n.languages import (
     provenance,
     template_path,
 )
-from leaflets.i18n.po_files import LeafletCatalog, read_catalog
+from leaflets.i18n.po_files import LeafletCatalog, catalog_bytes, parse_catalog, read_catalog
 
 #: Babel 2.18's rule for Arabic swaps the "many" and "other" forms; this is CLDR's.
 PLURAL_FORMS = {
@@ -36,19 +35,41 @@ PLURAL_FORMS = {
 _REF = "ref: "
 
 
-def _write_atomic(path: Path, catalog: LeafletCatalog, **options: bool) -> None:
-    buffer = io.BytesIO()
-    # No include_previous: Babel 2.18 wraps "#| msgid" comments into invalid PO syntax.
-    write_po(buffer, catalog, width=76, **options)
-    replace_file(path, buffer.getvalue())
+def project_url() -> str:
+    """The project's issue tracker or home page, from pyproject's [project.urls]; "" if none."""
+    try:
+        fields = importlib.metadata.metadata("leaflets").get_all("Project-URL") or []
+    except importlib.metadata.PackageNotFoundError:
+        return ""
+    urls = {}
+    for field in fields:  # "Label, URL"
+        label, _, url = field.partition(",")
+        urls[label.strip().lower()] = url.strip()
+    labels = ("issues", "bug tracker", "tracker", "homepage", "source")
+    return next((urls[label] for label in labels if urls.get(label)), "")
 
 
-def extract(root: Path | None = None) -> bool:
-    """Extract every message into messages.pot; return False when nothing changed.
+def _set_header(catalog: LeafletCatalog) -> None:
+    """Fill the header fields leaflets owns; keep the translator's and the X- fields.
 
-    The file is rewritten only when a message, comment or location changed, so a repeated
-    extraction leaves it byte-identical (no POT-Creation-Date churn).
+    Project-Id-Version names the version the strings were extracted from. Report-Msgid-Bugs-To
+    and the address in Language-Team are the project URL, empty while it has none. A
+    Language-Team with an address of its own (a real team) is kept.
     """
+    url = project_url()
+    catalog.project, catalog.version = "leaflets", __version__
+    catalog.msgid_bugs_address = url
+    catalog.charset = "UTF-8"  # as GNU spells it
+    lines = catalog.header_comment.splitlines()
+    catalog.header_comment = "\n".join(line for line in lines if "FIRST AUTHOR" not in line)
+    team = catalog.language_team or ""
+    if catalog.locale is not None and not re.search(r"<[^<>\s]+>", team.replace("LL@li.org", "")):
+        name = catalog.locale.get_display_name("en") or str(catalog.locale)
+        catalog.language_team = f"{name} <{url}>" if url else name
+
+
+def _extracted(root: Path | None = None) -> bytes:
+    """messages.pot as extraction makes it now, with the creation date it already has."""
     root = root or template_path().parent.parent
     config = root / "babel.cfg"
     if not config.is_file():
@@ -68,20 +89,28 @@ def extract(root: Path | None = None) -> bool:
         catalog.add(message, None, [(filename, lineno)], auto_comments=comments, context=context)
     path = template_path()
     if path.is_file():
+        # Keep what would only change with the clock: the creation date and the year.
         old = read_catalog(path)
         catalog.creation_date = old.creation_date
-        # Compare as read back: a reader keeps one copy of a repeated comment line (two
-        # topics' notes wrapped alike), so the fresh catalog would always look changed.
-        if _serialise(old) == _serialise(read_po(io.BytesIO(_serialise(catalog)))):
-            return False
-    _write_atomic(path, catalog, sort_by_file=True)
+        catalog.header_comment = old.header_comment
+    _set_header(catalog)
+    return catalog_bytes(catalog, template=True)
+
+
+def extract(root: Path | None = None) -> bool:
+    """Extract every message into messages.pot; return False when nothing changed.
+
+    The file is rewritten only when a message, comment, location or header field changed, so a
+    repeated extraction leaves it byte-identical (no POT-Creation-Date churn).
+    """
+    return _replace_if_changed(template_path(), _extracted(root))
+
+
+def _replace_if_changed(path: Path, data: bytes) -> bool:
+    if path.is_file() and path.read_bytes() == data:
+        return False
+    replace_file(path, data)
     return True
-
-
-def _serialise(catalog: Catalog) -> bytes:
-    buffer = io.BytesIO()
-    write_po(buffer, catalog, width=76, sort_by_file=True, omit_header=True)
-    return buffer.getvalue()
 
 
 def init(code: str, translated_by: str) -> Path:
@@ -107,14 +136,16 @@ def init(code: str, translated_by: str) -> Path:
     catalog.locale = locale
     catalog.fuzzy = False
     catalog.revision_date = dt.datetime.now(dt.UTC).replace(second=0, microsecond=0)
-    catalog.language_team = f"{locale.get_display_name('en')} <>"
+    catalog.last_translator = translated_by
+    catalog.language_team = ""
     if lang in PLURAL_FORMS:
         catalog.mime_headers = [("Plural-Forms", PLURAL_FORMS[lang])]
     catalog.extra_headers.update(
         {"X-Translated-By": translated_by, "X-Review-Status": "unreviewed"}
     )
+    _set_header(catalog)
     path.parent.mkdir(parents=True, exist_ok=True)
-    _write_atomic(path, catalog)
+    replace_file(path, catalog_bytes(catalog))
     return path
 
 
@@ -131,10 +162,15 @@ def update(lang: str, fuzzy_matching: bool = False) -> tuple[int, int]:
     A string whose English changed (same place in a topic, new text) keeps its old
     translation, marked fuzzy with the previous English, so it is never printed until a
     translator confirms it. Babel's guessing for other new strings is off unless asked for.
-    Entries no longer used are kept as obsolete (#~).
+    Entries no longer used are kept as obsolete (#~). The file is written only if it changes.
     """
+    data, new, changed = _merged(lang, read_catalog(template_path()), fuzzy_matching)
+    _replace_if_changed(po_path(lang), data)
+    return new, changed
+
+
+def _merged(lang: str, template: LeafletCatalog, fuzzy_matching: bool) -> tuple[bytes, int, int]:
     catalog = load_po(lang)
-    template = read_catalog(template_path())
     before = {_ref(m): m for m in catalog if m.id and _ref(m) and m.string}
     known = {m.id for m in catalog if m.id}
     catalog.update(template, no_fuzzy_matching=not fuzzy_matching)
@@ -150,8 +186,19 @@ def update(lang: str, fuzzy_matching: bool = False) -> tuple[int, int]:
         if message.string:
             message.flags.add("fuzzy")
             changed += 1
-    _write_atomic(po_path(lang), catalog)
-    return new, changed
+    _set_header(catalog)
+    return catalog_bytes(catalog), new, changed
+
+
+def out_of_step(langs: list[str]) -> list[Path]:
+    """The catalogs (template first) that `extract` then `update` would change; writes nothing."""
+    pot = _extracted()
+    stale = [] if template_path().read_bytes() == pot else [template_path()]
+    for lang in langs:
+        data = _merged(lang, parse_catalog(pot, template_path()), fuzzy_matching=False)[0]
+        if po_path(lang).read_bytes() != data:
+            stale.append(po_path(lang))
+    return stale
 
 
 def compile_all(langs: list[str]) -> dict[str, int]:

@@ -1,4 +1,4 @@
-"""Read PO files strictly (UTF-8, no duplicates, bounded) and compile them in memory only."""
+"""Read PO files strictly (UTF-8, no duplicates, bounded), write them as GNU gettext does."""
 
 from __future__ import annotations
 
@@ -13,20 +13,36 @@ from typing import Any
 from babel import UnknownLocaleError
 from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
-from babel.messages.pofile import PoFileError, PoFileParser
+from babel.messages.pofile import PoFileError, PoFileParser, write_po
 
 from leaflets.errors import CatalogError
 from leaflets.files import read_small_file
+from leaflets.i18n.po_layout import gnu_layout
 
 #: A catalog of two leaflets is about 100 KB; anything this large is a mistake.
 MAX_CATALOG_BYTES = 5 * 1024 * 1024
+
+
+_HEADER_ORDER = (
+    "Project-Id-Version",
+    "Report-Msgid-Bugs-To",
+    "POT-Creation-Date",
+    "PO-Revision-Date",
+    "Last-Translator",
+    "Language-Team",
+    "Language",
+    "MIME-Version",
+    "Content-Type",
+    "Content-Transfer-Encoding",
+)
 
 
 class LeafletCatalog(Catalog):
     """A Babel catalog that keeps the ``X-`` header fields (translation provenance).
 
     Babel's own Catalog drops header fields it does not know when it reads a PO file, and so
-    would every file it writes back.
+    would every file it writes back. Babel's Generated-By field is left out: it names Babel's
+    version, so an upgrade of Babel would change every catalog.
     """
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -34,11 +50,12 @@ class LeafletCatalog(Catalog):
         super().__init__(*args, **kwargs)
 
     def _get_mime_headers(self) -> list[tuple[str, str]]:
-        headers: list[tuple[str, str]] = super()._get_mime_headers()
-        # Babel ends its last field (Generated-By) with a newline: keep that field last.
-        last = [h for h in headers if h[0] == "Generated-By"]
-        rest = [h for h in headers if h[0] != "Generated-By"]
-        return [*rest, *self.extra_headers.items(), *last]
+        headers = [h for h in super()._get_mime_headers() if h[0] != "Generated-By"]
+        headers += self.extra_headers.items()
+        # In the order msgmerge writes them, so that merging with GNU moves no line.
+        headers.sort(key=lambda h: _HEADER_ORDER.index(h[0]) if h[0] in _HEADER_ORDER else 99)
+        name, value = headers[-1]
+        return [*headers[:-1], (name, value + "\n")]  # the header text ends with a newline
 
     def _set_mime_headers(self, headers: Iterable[tuple[str, str]]) -> None:
         headers = list(headers)
@@ -86,6 +103,11 @@ def read_catalog(path: Path, lang: str | None = None) -> LeafletCatalog:
         raise CatalogError(f"{path}: cannot read catalog ({exc.strerror})") from None
     except ValueError as exc:
         raise CatalogError(f"{path}: {exc}; not a catalog") from None
+    return parse_catalog(data, path, lang)
+
+
+def parse_catalog(data: bytes, path: Path, lang: str | None = None) -> LeafletCatalog:
+    """Parse the bytes of a PO or POT file, as read_catalog does; ``path`` names it in errors."""
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -116,6 +138,34 @@ def _check_charset(path: Path, text: str, charset: str) -> None:
             f"{path}:{line}: the header declares charset {charset!r}; catalogs must be UTF-8: "
             "save the file as UTF-8 and set 'charset=UTF-8' in its Content-Type line"
         )
+
+
+_NO_WRAP = 1 << 30
+
+
+def catalog_bytes(catalog: Catalog, template: bool = False) -> bytes:
+    """A catalog as leaflets writes it: laid out as GNU gettext writes it, so that msgcat,
+    msgmerge and Poedit leave it as it is.
+
+    Locations name the file without a line number, so a catalog does not change when a line
+    moves in a topic or template (the ``ref:`` comment names the place in a topic). What GNU
+    leaves out is left out too: obsolete entries without a translation, and the fuzzy flag of an
+    entry without one. A template (POT) lists its messages by file.
+    """
+    for key, message in list(catalog.obsolete.items()):
+        if not any(message.string if isinstance(message.string, tuple) else [message.string]):
+            del catalog.obsolete[key]
+    for message in catalog:
+        strings = message.string if isinstance(message.string, tuple) else [message.string]
+        if message.id and not any(strings):
+            message.flags.discard("fuzzy")
+    buffer = io.BytesIO()
+    # Nothing wrapped by Babel (it breaks before spaces and counts characters, not columns):
+    # gnu_layout breaks strings where GNU does, and comments stay one line each, as GNU
+    # writes them (wrapped comments can repeat a line, which a reader then drops).
+    # No include_previous: Babel 2.18 wraps "#| msgid" comments into invalid PO syntax.
+    write_po(buffer, catalog, width=_NO_WRAP, include_lineno=False, sort_by_file=template)
+    return gnu_layout(buffer.getvalue().decode("utf-8")).encode("utf-8")
 
 
 def compile_translations(catalog: Catalog, source: Path) -> gettext.GNUTranslations:
