@@ -7,8 +7,9 @@ STAMP  := $(VENV)/.installed-stamp
 SYSTEM_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0
 # Only for the tests: SpamAssassin scores the e-mail that `leaflets mail` writes; poppler-utils
 # (pdftotext, pdftoppm) and qpdf check the PDFs; Chromium and its WebDriver run the browser tests;
-# Java runs the Nu HTML checker on `--html` pages.
-TEST_PACKAGES := spamassassin poppler-utils qpdf chromium chromium-driver default-jre-headless
+# Java runs the Nu HTML checker on `--html` pages; GNU gettext's msgcat and msgmerge must leave the
+# catalogs as they are.
+TEST_PACKAGES := spamassassin poppler-utils qpdf chromium chromium-driver default-jre-headless gettext
 # axe-core for the browser tests, from npm: the exact version and its hash are in
 # tests/browser/package-lock.json.
 BROWSER_DIR   := tests/browser
@@ -33,6 +34,7 @@ check: $(STAMP)
 	$(BIN)/ruff check leaflets tests bench
 	$(BIN)/ruff format --check leaflets tests bench
 	$(BIN)/mypy
+	$(BIN)/leaflets i18n update --check
 
 # Re-extract every translatable string into translations/messages.pot.
 pot: $(STAMP)

@@ -6,12 +6,12 @@ import codecs
 import gettext
 import io
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
 from babel import UnknownLocaleError
-from babel.messages.catalog import Catalog
+from babel.messages.catalog import Catalog, Message
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import PoFileError, PoFileParser, write_po
 
@@ -54,8 +54,14 @@ class LeafletCatalog(Catalog):
         headers += self.extra_headers.items()
         # In the order msgmerge writes them, so that merging with GNU moves no line.
         headers.sort(key=lambda h: _HEADER_ORDER.index(h[0]) if h[0] in _HEADER_ORDER else 99)
-        name, value = headers[-1]
-        return [*headers[:-1], (name, value + "\n")]  # the header text ends with a newline
+        return headers
+
+    def __iter__(self) -> Iterator[Message]:
+        messages = super().__iter__()
+        header = next(messages)
+        header.string = f"{header.string}\n"  # each header line ends with "\n", the last too
+        yield header
+        yield from messages
 
     def _set_mime_headers(self, headers: Iterable[tuple[str, str]]) -> None:
         headers = list(headers)
