@@ -15,9 +15,9 @@ from babel.messages.catalog import Catalog, Message
 from babel.messages.pofile import read_po, write_po
 
 from conftest import ROOT, run
-from leaflets import catalogs
-from leaflets.i18n import available_languages, load_po, po_path, template_path
-from leaflets.pofiles import catalog_bytes, read_catalog
+from leaflets.i18n import catalog_tools as catalogs
+from leaflets.i18n.languages import available_languages, load_po, po_path, template_path
+from leaflets.i18n.po_files import catalog_bytes, read_catalog
 
 COMMITTED = sorted(ROOT.glob("translations/**/*.po*"))
 STALE = (

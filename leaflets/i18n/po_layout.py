@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 import re
 
-from leaflets.line_breaks import line_breaks
+from leaflets.i18n.line_breaks import line_breaks
 
 #: GNU's default page width: strings and ``#:`` lines end at or before column 79.
 PAGE_WIDTH = 79
