@@ -490,12 +490,12 @@ CASES: dict[str, Case] = {
     ),
     # Catalogs: charset, duplicates, header, what the file is.
     "po declares ISO-8859-1": Case(
-        po_text("charset=utf-8", "charset=ISO-8859-1"),
-        PO + r":17: the header declares charset 'iso-8859-1'; catalogs must be UTF-8",
+        po_text("charset=UTF-8", "charset=ISO-8859-1"),
+        PO + r":15: the header declares charset 'iso-8859-1'; catalogs must be UTF-8",
     ),
     "po unknown charset": Case(
-        po_text("charset=utf-8", "charset=klingon"),
-        PO + r":17: the header declares charset 'klingon'",
+        po_text("charset=UTF-8", "charset=klingon"),
+        PO + r":15: the header declares charset 'klingon'",
     ),
     "po saved as Latin-1": Case(
         po_latin1, PO + rf":{LATIN1_LINE}: not valid UTF-8 \(byte {LATIN1_BYTE}\); save"
