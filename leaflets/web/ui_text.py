@@ -16,7 +16,12 @@ from babel.messages.pofile import read_po, write_po
 from leaflets import __version__
 from leaflets.files import replace_file
 from leaflets.i18n.languages import SOURCE_LANGUAGE, bcp47
-from leaflets.i18n.po_files import LeafletCatalog, compile_translations, read_catalog
+from leaflets.i18n.po_files import (
+    LeafletCatalog,
+    catalog_bytes,
+    compile_translations,
+    read_catalog,
+)
 from leaflets.paths import PACKAGE_DIR, TRANSLATIONS_DIR
 
 #: The staff interface's gettext domain: ``translations/<lang>/LC_MESSAGES/web.po``.
@@ -86,8 +91,14 @@ def _messages() -> Iterator[tuple[str, int, str, list[str]]]:
 
 def _serialise(catalog: Catalog, locations: bool = True) -> bytes:
     buffer = io.BytesIO()
-    write_po(
-        buffer, catalog, width=76, sort_by_file=True, omit_header=True, no_location=not locations
+    write_po(  # without line numbers, as catalog_bytes writes the files
+        buffer,
+        catalog,
+        width=76,
+        sort_by_file=True,
+        omit_header=True,
+        no_location=not locations,
+        include_lineno=False,
     )
     return buffer.getvalue()
 
@@ -146,7 +157,6 @@ def update_ui(lang: str) -> int:
     return sum(1 for m in catalog if m.id and m.id not in known)
 
 
-def _write(path: Path, catalog: Catalog, **options: bool) -> None:
-    buffer = io.BytesIO()
-    write_po(buffer, catalog, width=76, **options)
-    replace_file(path, buffer.getvalue())
+def _write(path: Path, catalog: Catalog, sort_by_file: bool = False) -> None:
+    # As GNU gettext lays it out, like messages.po: msgcat and Poedit change no line.
+    replace_file(path, catalog_bytes(catalog, template=sort_by_file))
