@@ -1,0 +1,50 @@
+"""The commit before the render-cost work (issue 18), checked out beside this tree."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+#: main when the render-cost work began.
+BASELINE = "d2020e0"
+#: The content both trees render: the topics and catalogs of this tree (see `baseline_tree`).
+CONTENT = ("leaflets/topics", "translations")
+
+
+@contextmanager
+def baseline_tree(rev: str = BASELINE) -> Iterator[Path]:
+    """A temporary `git worktree` of ``rev`` holding this tree's topics and catalogs.
+
+    The baseline runs its own code, templates and stylesheets on the same topics and
+    translations as this tree, so both render the same leaflets: a comparison of the code,
+    not of content that has grown since. The worktree is removed afterwards.
+    """
+    scratch = Path(tempfile.mkdtemp(prefix="leaflets-baseline-"))
+    tree = scratch / "tree"
+    git = ["git", "-C", str(ROOT)]
+    subprocess.run([*git, "worktree", "add", "--quiet", "--detach", str(tree), rev], check=True)
+    try:
+        for folder in CONTENT:
+            shutil.rmtree(tree / folder)
+            shutil.copytree(ROOT / folder, tree / folder)
+        yield tree
+    finally:
+        subprocess.run([*git, "worktree", "remove", "--force", str(tree)], check=False)
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def leaflets_command(tree: Path) -> tuple[list[str], dict[str, str]]:
+    """The command line and environment that run the `leaflets` CLI of ``tree``.
+
+    The same interpreter and installed libraries serve both trees; PYTHONPATH puts the
+    tree's own package first.
+    """
+    env = dict(os.environ, PYTHONPATH=str(tree))
+    return [sys.executable, "-m", "leaflets"], env
