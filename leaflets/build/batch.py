@@ -24,7 +24,7 @@ from leaflets.build.matrix import (
     write_atomic,
 )
 from leaflets.errors import LeafletsError, Terminated
-from leaflets.render.pdf import reset_renderer
+from leaflets.render.pdf import load_renderer, reset_renderer
 
 #: Seconds one leaflet may take before it is reported as failed (a real one takes under 2).
 TIME_LIMIT = 120
@@ -174,8 +174,8 @@ def _run(jobs: list[Job], settings: Settings, report: Callable[[Outcome], None])
             outcomes.append(_outcome(index, status, seconds, error, workers))
             report(outcomes[-1])
         return outcomes
-    # Imported once here, shared by every forked worker (it costs most of a second).
-    import weasyprint  # noqa: F401
+    # Imported (and its objects frozen) once here, shared by every forked worker.
+    load_renderer()
 
     context = multiprocessing.get_context("fork")
     with (
