@@ -336,3 +336,22 @@ def test_the_staff_catalogs_are_current_and_spanish_is_complete() -> None:
         if message.id and (entry is None or not entry.string or entry.fuzzy):
             missing.append(message.id)
     assert not missing
+
+
+def test_other_sites_cannot_use_the_server(app: Flask) -> None:
+    """DNS rebinding (another host name) and background requests from another site."""
+    client = app.test_client()
+    rebound = client.get("/", headers={"Host": "evil.example:8000"})
+    assert rebound.status_code == 400 and "Traceback" not in rebound.get_data(as_text=True)
+    assert client.get("/healthz", headers={"Host": "127.0.0.1:8000"}).status_code == 200
+    image = client.get(
+        "/leaflets/es/breast.pdf",
+        headers={"Sec-Fetch-Site": "cross-site", "Sec-Fetch-Mode": "no-cors"},
+    )
+    assert image.status_code == 403
+    posted = client.post(
+        "/mail", headers={"Sec-Fetch-Site": "cross-site", "Sec-Fetch-Mode": "cors"}
+    )
+    assert posted.status_code == 403
+    link = client.get("/", headers={"Sec-Fetch-Site": "cross-site", "Sec-Fetch-Mode": "navigate"})
+    assert link.status_code == 200  # a link from the intranet still opens the page

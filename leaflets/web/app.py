@@ -5,12 +5,13 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
-from flask import Flask, Response, render_template, request
+from flask import Flask, Response, abort, render_template, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_wtf.csrf import CSRFError, CSRFProtect
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, SecurityError
 
+from leaflets.mail.smtp import is_loopback
 from leaflets.web import auth, pages, ui_locale
 from leaflets.web.audit import AuditLog
 from leaflets.web.choices import Choices
@@ -37,6 +38,14 @@ SECURITY_HEADERS = {
 }
 
 
+def refuse_cross_site_subrequests() -> None:
+    """Another site's page may link here (a navigation), but not load a leaflet or send a form
+    in the background (an <img>, a script's fetch): browsers say which it is."""
+    fetch = request.headers
+    if fetch.get("Sec-Fetch-Site") == "cross-site" and fetch.get("Sec-Fetch-Mode") != "navigate":
+        abort(403)
+
+
 def create_app(settings: ServeSettings, pool: RenderPool | None = None) -> Flask:
     """The app for ``settings``; ``pool`` renders leaflets (one is made if not given)."""
     app = Flask(__name__, static_url_path="/static")
@@ -54,6 +63,10 @@ def create_app(settings: ServeSettings, pool: RenderPool | None = None) -> Flask
         RATELIMIT_STRATEGY="moving-window",
         RATELIMIT_HEADERS_ENABLED=True,
     )
+    if is_loopback(settings.host) and ":" not in settings.host:
+        # DNS rebinding: a web page whose name points at 127.0.0.1 would otherwise reach this
+        # server as its own origin, read a form's token, and post it.
+        app.config["TRUSTED_HOSTS"] = sorted({"127.0.0.1", "localhost", settings.host})
     pool = pool or RenderPool(settings.workers)
     app.extensions["leaflets"] = Server(
         settings,
@@ -64,6 +77,7 @@ def create_app(settings: ServeSettings, pool: RenderPool | None = None) -> Flask
         PageFonts(pool.font),
         mail_problem(settings.mail_env),
     )
+    app.before_request(refuse_cross_site_subrequests)  # before CSRFProtect's own check
     CSRFProtect(app)
     # Flask-Limiter rather than a counter of our own: its moving window gives the lockout its
     # exact meaning (5 failures in any 15 minutes), it counts only failures (deduct_when), it
@@ -95,6 +109,12 @@ def create_app(settings: ServeSettings, pool: RenderPool | None = None) -> Flask
     def sign_out_shown() -> dict[str, bool]:
         return {"show_sign_out": settings.password is not None and auth.signed_in()}
 
+    @app.errorhandler(SecurityError)
+    def untrusted_host(error: SecurityError) -> Response:
+        # No page: without a trusted host name, no address on this server can be built.
+        log.warning("%s %s: refused: untrusted Host header", request.method, request.path)
+        return Response("Bad request: this server answers to 127.0.0.1 and localhost.\n", 400)
+
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> tuple[str, int]:
         code = error.code or 500
@@ -115,6 +135,8 @@ def create_app(settings: ServeSettings, pool: RenderPool | None = None) -> Flask
             text = own or _("There is no such page. Start again from the list of leaflets.")
             choices = app.extensions["leaflets"].choices
             extra = {"topics": [t.name for t in choices.topics()], "languages": choices.languages()}
+        elif code == 403:
+            title, text = _("Refused"), _("This request came from another web site.")
         elif code == 405:
             title, text = _("Not allowed"), _("This address does not take that kind of request.")
         elif code == 413:
