@@ -126,3 +126,17 @@ def test_mail_without_smtp_settings_says_so(
         page = app.test_client().get(PAGE).get_data(as_text=True)
         assert "E-mail is not set up on this server." in page
         assert 'id="mail-form"' not in page
+
+
+def test_the_mail_form_is_rate_limited(inbox: Inbox, pool: RenderPool, tmp_path: Path) -> None:
+    """10 e-mail forms a minute from one address; every try counts, sent or not."""
+    with web_app(tmp_path / "output", pool, allow_unapproved=True) as app:
+        client = app.test_client()
+        token = csrf_token(client, PAGE)
+        tries = [client.post("/mail", data=_form(token, email="x")).status_code for _ in range(10)]
+        assert tries == [400] * 10
+        limited = client.post("/mail", data=_form(token, email="jane@example.org"))
+        assert limited.status_code == 429
+        assert "Too many e-mails from this computer" in limited.get_data(as_text=True)
+        assert "Retry-After" in limited.headers
+    assert inbox.messages == []
