@@ -18,7 +18,8 @@ from conftest import ROOT, edit_po, run
 from leaflets.content.brand import load_brand
 from leaflets.content.models import DEFAULT_BRAND
 from leaflets.content.topics import load_topic
-from leaflets.i18n.po_files import read_catalog
+from leaflets.i18n.po_files import catalog_bytes, read_catalog
+from leaflets.web import ui_text
 from leaflets.web.app import CONTENT_SECURITY_POLICY
 from leaflets.web.auth import password_matches
 from leaflets.web.leaflet_files import content_disposition
@@ -283,6 +284,10 @@ def test_a_recorded_approval_is_shown_and_only_where_it_holds(
         assert "Not approved" not in spanish and 'id="unreviewed-es"' not in spanish
         assert 'id="unreviewed-fr"' in spanish  # only Spanish was reviewed
         assert 'id="mail-form"' not in spanish  # no SMTP settings in this test
+        assert '<select id="brand" name="brand">' in spanish  # two clinics: a choice
+        assert (
+            "The clinic&#39;s usual paper (US Letter)" in spanish
+        )  # escaped, as all text  # Riverside prints on Letter
         french = client.get("/?topic=breast&lang=fr&brand=riverside").get_data(as_text=True)
         assert "Translation not reviewed by a qualified medical translator" in french
         other = client.get("/?topic=prostate&lang=es&brand=riverside").get_data(as_text=True)
@@ -355,3 +360,19 @@ def test_other_sites_cannot_use_the_server(app: Flask) -> None:
     assert posted.status_code == 403
     link = client.get("/", headers={"Sec-Fetch-Site": "cross-site", "Sec-Fetch-Mode": "navigate"})
     assert link.status_code == 200  # a link from the intranet still opens the page
+
+
+def test_a_staff_translation_is_text_never_markup(
+    out_dir: Path, pool: RenderPool, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = tmp_path / "translations"
+    shutil.copytree(ui_po_path("es").parents[2], folder, ignore=shutil.ignore_patterns("*.mo"))
+    monkeypatch.setattr(ui_text, "TRANSLATIONS_DIR", folder)
+    po = folder / "es" / "LC_MESSAGES" / "web.po"
+    catalog = read_catalog(po, "es")
+    catalog["Choose a leaflet"].string = '<a href="/signout">Elegir</a> un folleto'
+    po.write_bytes(catalog_bytes(catalog))
+    with web_app(out_dir, pool) as app:
+        page = app.test_client().get("/?ui=es").get_data(as_text=True)
+    assert "&lt;a href=&#34;/signout&#34;&gt;Elegir&lt;/a&gt; un folleto" in page
+    assert '<a href="/signout">' not in page

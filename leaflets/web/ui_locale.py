@@ -10,6 +10,7 @@ import gettext as gettext_module
 from typing import Any
 
 from flask import Flask, g, has_request_context, request, session, url_for
+from markupsafe import Markup
 
 from leaflets.i18n.languages import SOURCE_LANGUAGE, bcp47, native_name
 from leaflets.web.ui_text import ui_languages, ui_translations
@@ -37,6 +38,16 @@ def ngettext(singular: str, plural: str, number: int) -> str:
     return _translations().ngettext(singular, plural, number)
 
 
+def _escaped(message: str) -> Markup:
+    # Jinja2 takes what gettext returns as markup: a translation is text, never markup (a
+    # translator's catalog cannot put a form or a link on the staff page).
+    return Markup.escape(_(message))
+
+
+def _escaped_plural(singular: str, plural: str, number: int) -> Markup:
+    return Markup.escape(ngettext(singular, plural, number))
+
+
 def ui_language() -> str:
     """This request's staff language (a catalog name): ?ui=, then the session, then the
     browser's Accept-Language, then English."""
@@ -58,7 +69,7 @@ def install(app: Flask) -> None:
     app.jinja_env.add_extension("jinja2.ext.i18n")
     app.jinja_env.policies["ext.i18n.trimmed"] = True
     app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]
-        gettext=_, ngettext=ngettext, newstyle=True
+        gettext=_escaped, ngettext=_escaped_plural, newstyle=True
     )
 
     @app.before_request
