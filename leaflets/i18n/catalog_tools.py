@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import importlib.metadata
-import re
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -25,7 +23,13 @@ from leaflets.i18n.languages import (
     provenance,
     template_path,
 )
-from leaflets.i18n.po_files import LeafletCatalog, catalog_bytes, parse_catalog, read_catalog
+from leaflets.i18n.po_files import (
+    LeafletCatalog,
+    catalog_bytes,
+    fill_header,
+    parse_catalog,
+    read_catalog,
+)
 
 #: Babel 2.18's rule for Arabic swaps the "many" and "other" forms; this is CLDR's.
 PLURAL_FORMS = {
@@ -33,39 +37,6 @@ PLURAL_FORMS = {
     ": n%100>=11 ? 4 : 5);",
 }
 _REF = "ref: "
-
-
-def project_url() -> str:
-    """The project's issue tracker or home page, from pyproject's [project.urls]; "" if none."""
-    try:
-        fields = importlib.metadata.metadata("leaflets").get_all("Project-URL") or []
-    except importlib.metadata.PackageNotFoundError:
-        return ""
-    urls = {}
-    for field in fields:  # "Label, URL"
-        label, _, url = field.partition(",")
-        urls[label.strip().lower()] = url.strip()
-    labels = ("issues", "bug tracker", "tracker", "homepage", "source")
-    return next((urls[label] for label in labels if urls.get(label)), "")
-
-
-def _set_header(catalog: LeafletCatalog) -> None:
-    """Fill the header fields leaflets owns; keep the translator's and the X- fields.
-
-    Project-Id-Version names the version the strings were extracted from. Report-Msgid-Bugs-To
-    and the address in Language-Team are the project URL, empty while it has none. A
-    Language-Team with an address of its own (a real team) is kept.
-    """
-    url = project_url()
-    catalog.project, catalog.version = "leaflets", __version__
-    catalog.msgid_bugs_address = url
-    catalog.charset = "UTF-8"  # as GNU spells it
-    lines = catalog.header_comment.splitlines()
-    catalog.header_comment = "\n".join(line for line in lines if "FIRST AUTHOR" not in line)
-    team = catalog.language_team or ""
-    if catalog.locale is not None and not re.search(r"<[^<>\s]+>", team.replace("LL@li.org", "")):
-        name = catalog.locale.get_display_name("en") or str(catalog.locale)
-        catalog.language_team = f"{name} <{url}>" if url else name
 
 
 def _extracted(root: Path | None = None) -> bytes:
@@ -93,7 +64,7 @@ def _extracted(root: Path | None = None) -> bytes:
         old = read_catalog(path)
         catalog.creation_date = old.creation_date
         catalog.header_comment = old.header_comment
-    _set_header(catalog)
+    fill_header(catalog)
     return catalog_bytes(catalog, template=True)
 
 
@@ -143,7 +114,7 @@ def init(code: str, translated_by: str) -> Path:
     catalog.extra_headers.update(
         {"X-Translated-By": translated_by, "X-Review-Status": "unreviewed"}
     )
-    _set_header(catalog)
+    fill_header(catalog)
     path.parent.mkdir(parents=True, exist_ok=True)
     replace_file(path, catalog_bytes(catalog))
     return path
@@ -186,7 +157,7 @@ def _merged(lang: str, template: LeafletCatalog, fuzzy_matching: bool) -> tuple[
         if message.string:
             message.flags.add("fuzzy")
             changed += 1
-    _set_header(catalog)
+    fill_header(catalog)
     return catalog_bytes(catalog), new, changed
 
 

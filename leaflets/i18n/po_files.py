@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import codecs
 import gettext
+import importlib.metadata
 import io
 import re
 from collections.abc import Iterable, Iterator
@@ -15,6 +16,7 @@ from babel.messages.catalog import Catalog, Message
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import PoFileError, PoFileParser, write_po
 
+from leaflets import __version__
 from leaflets.errors import CatalogError
 from leaflets.files import read_small_file
 from leaflets.i18n.po_layout import gnu_layout
@@ -144,6 +146,39 @@ def _check_charset(path: Path, text: str, charset: str) -> None:
             f"{path}:{line}: the header declares charset {charset!r}; catalogs must be UTF-8: "
             "save the file as UTF-8 and set 'charset=UTF-8' in its Content-Type line"
         )
+
+
+def project_url() -> str:
+    """The project's issue tracker or home page, from pyproject's [project.urls]; "" if none."""
+    try:
+        fields = importlib.metadata.metadata("leaflets").get_all("Project-URL") or []
+    except importlib.metadata.PackageNotFoundError:
+        return ""
+    urls = {}
+    for field in fields:  # "Label, URL"
+        label, _, url = field.partition(",")
+        urls[label.strip().lower()] = url.strip()
+    labels = ("issues", "bug tracker", "tracker", "homepage", "source")
+    return next((urls[label] for label in labels if urls.get(label)), "")
+
+
+def fill_header(catalog: LeafletCatalog, project: str = "leaflets") -> None:
+    """Fill the header fields leaflets owns; keep the translator's and the X- fields.
+
+    Project-Id-Version names the version the strings were extracted from. Report-Msgid-Bugs-To
+    and the address in Language-Team are the project URL, empty while it has none. A
+    Language-Team with an address of its own (a real team) is kept.
+    """
+    url = project_url()
+    catalog.project, catalog.version = project, __version__
+    catalog.msgid_bugs_address = url
+    catalog.charset = "UTF-8"  # as GNU spells it
+    lines = catalog.header_comment.splitlines()
+    catalog.header_comment = "\n".join(line for line in lines if "FIRST AUTHOR" not in line)
+    team = catalog.language_team or ""
+    if catalog.locale is not None and not re.search(r"<[^<>\s]+>", team.replace("LL@li.org", "")):
+        name = catalog.locale.get_display_name("en") or str(catalog.locale)
+        catalog.language_team = f"{name} <{url}>" if url else name
 
 
 _NO_WRAP = 1 << 30

@@ -20,6 +20,7 @@ from leaflets.i18n.po_files import (
     LeafletCatalog,
     catalog_bytes,
     compile_translations,
+    fill_header,
     read_catalog,
 )
 from leaflets.paths import PACKAGE_DIR, TRANSLATIONS_DIR
@@ -157,6 +158,7 @@ def update_ui(lang: str) -> int:
     return sum(1 for m in catalog if m.id and m.id not in known)
 
 
-def _write(path: Path, catalog: Catalog, sort_by_file: bool = False) -> None:
-    # As GNU gettext lays it out, like messages.po: msgcat and Poedit change no line.
+def _write(path: Path, catalog: LeafletCatalog, sort_by_file: bool = False) -> None:
+    # The header and layout of messages.po: msgcat and Poedit change no line.
+    fill_header(catalog, "leaflets-web")
     replace_file(path, catalog_bytes(catalog, template=sort_by_file))
