@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
+
+if TYPE_CHECKING:
+    from pydantic_core import ErrorDetails
 
 
 class LeafletsError(click.ClickException):
@@ -29,6 +34,16 @@ class UsageError(click.UsageError):
 
 class MailError(LeafletsError):
     """A mail setting, recipient, batch or send log is wrong, or the server failed."""
+
+
+def validation_problem(err: ErrorDetails, unknown_key: str) -> str:
+    """One pydantic validation error in plain words; ``unknown_key`` says what to do about one."""
+    kind = err["type"]
+    if kind == "extra_forbidden":
+        return unknown_key
+    if kind == "missing":
+        return "required key is missing"
+    return str(err["msg"]).removeprefix("Value error, ")
 
 
 class Terminated(SystemExit):

@@ -8,11 +8,11 @@ import re
 import tomllib
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from leaflets.errors import LeafletsError
+from leaflets.errors import LeafletsError, validation_problem
 from leaflets.files import replace_file
 
 #: A record file holds a few lines per approval; anything this large is a mistake.
@@ -60,15 +60,6 @@ def _key_line(lines: list[str], header: int, key: str) -> int:
     return header
 
 
-def _message(err: Any) -> str:
-    kind = err["type"]
-    if kind == "extra_forbidden":
-        return "unknown key"
-    if kind == "missing":
-        return "required key is missing"
-    return str(err["msg"]).removeprefix("Value error, ")
-
-
 def parse_records(path: Path, data: bytes, model: type[Model], fix: str) -> Model:
     """Validate a record file's bytes into ``model``; errors name the file and line.
 
@@ -94,7 +85,8 @@ def parse_records(path: Path, data: bytes, model: type[Model], fix: str) -> Mode
         for err in exc.errors():
             loc = tuple(err["loc"])
             dotted = ".".join(str(p) for p in loc) or "(file)"
-            problems.append(f"{path}:{line_of(text, loc)}: {dotted}: {_message(err)}; {fix}")
+            problem = validation_problem(err, "unknown key")
+            problems.append(f"{path}:{line_of(text, loc)}: {dotted}: {problem}; {fix}")
         raise RecordFileError("\n".join(problems)) from None
 
 

@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 from pydantic import ValidationError
 
 from leaflets.content.models import Brand, BrandFile
-from leaflets.errors import LeafletsError
+from leaflets.errors import LeafletsError, validation_problem
 from leaflets.files import read_small_file
 
 #: WCAG 2.1 AA for normal text.
@@ -20,6 +20,7 @@ INK = "#1b1b1b"
 LOGO_TYPES = {".svg", ".png"}
 #: A brand file is a few lines of TOML.
 MAX_BRAND_BYTES = 64 * 1024
+UNKNOWN_BRAND_KEY = "unknown key; see the README for the keys a brand file holds"
 #: A logo prints about 14 mm wide (20 mm in large print): 3000 pixels is far more than enough,
 #: and a bigger file only bloats every PDF (a 100 MB logo made 100 MB leaflets).
 MAX_LOGO_BYTES = 1024 * 1024
@@ -123,11 +124,7 @@ def load_brand(path: Path) -> Brand:
         problems = []
         for err in exc.errors():
             key = ".".join(str(p) for p in err["loc"]) or "(file)"
-            kind = err["type"]
-            text = {
-                "extra_forbidden": "unknown key; see the README for the keys a brand file holds",
-                "missing": "required key is missing",
-            }.get(kind, str(err["msg"]).removeprefix("Value error, "))
+            text = validation_problem(err, UNKNOWN_BRAND_KEY)
             problems.append(f"{path}: {key}: {text}")
         raise BrandError("\n".join(problems)) from None
     problems = [f"{path}: {p}" for p in check_contrast(data)]

@@ -5,14 +5,14 @@ from __future__ import annotations
 import functools
 from collections.abc import Iterator
 from pathlib import Path
-from typing import IO, Any
+from typing import IO
 
 import yaml
 from pydantic import ValidationError
 
 from leaflets.content.models import CITATION_RE, Topic, cited_keys
 from leaflets.content.variants import variant_problems
-from leaflets.errors import ContentError
+from leaflets.errors import ContentError, validation_problem
 from leaflets.files import read_small_file
 from leaflets.paths import TOPICS_DIR
 
@@ -20,6 +20,7 @@ Path_ = tuple[str | int, ...]
 
 #: Larger topic files are refused before parsing: a leaflet is a few pages long.
 MAX_TOPIC_BYTES = 256 * 1024
+UNKNOWN_TOPIC_KEY = "unknown key; check the spelling against the documented keys"
 
 
 def _walk(node: yaml.Node, path: Path_, lines: dict[Path_, int], seen: set[int]) -> list[str]:
@@ -102,21 +103,13 @@ def _parse(data: bytes, source: str) -> tuple[Topic, dict[Path_, int]]:
         for err in exc.errors():
             loc = tuple(err["loc"])
             line = _line_for(loc, lines)
-            problems.append(f"{source}:{line}: {_dotted(loc)}: {_message(err)}")
+            problem = validation_problem(err, UNKNOWN_TOPIC_KEY)
+            problems.append(f"{source}:{line}: {_dotted(loc)}: {problem}")
         raise ContentError("\n".join(problems)) from None
     problems.extend(_check_topic(topic, source, lines))
     if problems:
         raise ContentError("\n".join(problems))
     return topic, lines
-
-
-def _message(err: Any) -> str:
-    kind = err["type"]
-    if kind == "extra_forbidden":
-        return "unknown key; check the spelling against the documented keys"
-    if kind == "missing":
-        return "required key is missing"
-    return str(err["msg"]).removeprefix("Value error, ")
 
 
 def _check_topic(topic: Topic, source: str, lines: dict[Path_, int]) -> list[str]:
