@@ -176,6 +176,14 @@ def topics_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path
 
 
 @pytest.fixture
+def riverside(tmp_path: Path) -> Path:
+    """A scratch copy of the example clinic's folder; returns its brand file."""
+    folder = tmp_path / "riverside"
+    shutil.copytree(ROOT / "docs" / "examples" / "riverside", folder)
+    return folder / "riverside.toml"
+
+
+@pytest.fixture
 def inbox(monkeypatch: pytest.MonkeyPatch) -> Iterator[Inbox]:
     """A plain SMTP server on loopback (LEAFLETS_SMTP_SECURITY=none)."""
     handler = Inbox()

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from conftest import ROOT, edit_po, pdf_text, run, squash
+from conftest import edit_po, pdf_text, run, squash
 from leaflets.content import topics
 from leaflets.content.topics import load_topic, topic_path
 from leaflets.i18n import languages
@@ -21,14 +21,6 @@ from leaflets.i18n.languages import compile_catalog, po_path
 BAND = "Not approved for patient use"
 APPROVER = ("--by", "Dr Jane Smith", "--role", "Consultant breast radiologist")
 TRANSLATOR = ("--by", "Ana García", "--role", "Certified medical translator")
-
-
-@pytest.fixture
-def riverside(tmp_path: Path) -> Path:
-    """A scratch copy of the example clinic's folder; returns its brand file."""
-    folder = tmp_path / "riverside"
-    shutil.copytree(ROOT / "docs" / "examples" / "riverside", folder)
-    return folder / "riverside.toml"
 
 
 def build(out: Path, *args: str) -> object:

@@ -3,26 +3,17 @@
 from __future__ import annotations
 
 import re
-import shutil
 import tomllib
 from pathlib import Path
 
-import pytest
 from pypdf import PdfReader
 
-from conftest import ROOT, edit_po, pdf_text, run, squash
+from conftest import edit_po, pdf_text, run, squash
 from leaflets.content import topics
 from leaflets.content.models import CITATION_RE
 from leaflets.content.topics import load_topic, topic_path
 from leaflets.i18n import languages
 from leaflets.i18n.languages import load_po, po_path
-
-
-@pytest.fixture
-def riverside(tmp_path: Path) -> Path:
-    folder = tmp_path / "riverside"
-    shutil.copytree(ROOT / "docs" / "examples" / "riverside", folder)
-    return folder / "riverside.toml"
 
 
 def sheet(tmp_path: Path, *args: str) -> Path:
