@@ -124,6 +124,9 @@ def test_pdf_route_serves_the_built_leaflet(app: Flask, out_dir: Path) -> None:
     assert (out_dir / "es" / "breast.pdf").read_bytes() == response.get_data()
     download = client.get("/leaflets/es/breast.pdf?download=1")
     assert download.headers["Content-Disposition"].startswith("attachment; ")
+    # A viewer's later range request, and a HEAD, are the same handout: no new line.
+    assert client.get("/leaflets/es/breast.pdf", headers={"Range": "bytes=100-"}).status_code == 206
+    assert client.head("/leaflets/es/breast.pdf").status_code == 200
     lines = audit_lines(out_dir)[-2:]
     assert [line["action"] for line in lines] == ["print", "download"]
     assert lines[0]["topic"] == "breast" and lines[0]["lang"] == "es"

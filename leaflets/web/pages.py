@@ -58,7 +58,9 @@ def pdf(lang: str, topic: str) -> Response:
     except LeafletsError as exc:
         log.error("GET %s: %s", request.path, exc.message.splitlines()[0])
         abort(500)
-    if request.method == "GET":
+    # One line per handout: a PDF viewer's further range requests for the same file are not.
+    first_part = request.headers.get("Range", "bytes=0-").replace(" ", "").startswith("bytes=0-")
+    if request.method == "GET" and first_part:
         server().audit.record("download" if download else "print", job)
     response = send_file(path, mimetype="application/pdf", conditional=True, max_age=0)
     response.headers["Content-Disposition"] = content_disposition(
