@@ -6,6 +6,7 @@ import io
 import json
 import logging
 import shutil
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,6 +14,7 @@ import pytest
 from flask import Flask
 from fontTools.ttLib import TTFont
 from pypdf import PdfReader
+from test_html_page import _vnu
 
 from conftest import ROOT, edit_po, run
 from leaflets.content.brand import load_brand
@@ -27,6 +29,13 @@ from leaflets.web.renders import RenderPool
 from leaflets.web.server import OneLineFormatter
 from leaflets.web.ui_text import ui_po_path, ui_template_is_current, ui_template_path
 from web_support import csrf_token, parse, web_app
+
+#: Mail settings that make the form appear (nothing is sent by the tests that use them).
+LOOPBACK_MAIL = {
+    "LEAFLETS_SMTP_HOST": "127.0.0.1",
+    "LEAFLETS_SMTP_SECURITY": "none",
+    "LEAFLETS_MAIL_FROM": "desk@clinic.example",
+}
 
 
 @pytest.fixture(scope="module")
@@ -379,3 +388,56 @@ def test_a_staff_translation_is_text_never_markup(
         page = app.test_client().get("/?ui=es").get_data(as_text=True)
     assert "&lt;a href=&#34;/signout&#34;&gt;Elegir&lt;/a&gt; un folleto" in page
     assert '<a href="/signout">' not in page
+
+
+def test_what_anyone_types_comes_back_as_text(app: Flask) -> None:
+    """Autoescaping: a search or a form value never becomes markup on the page."""
+    client = app.test_client()
+    page = client.get('/?q="><img src=x>').get_data(as_text=True)
+    assert '"><img src=x>' not in page and "&#34;&gt;&lt;img src=x&gt;" in page
+    # Titles with quotation marks stay inside their attribute.
+    found = parse(client.get("/").get_data(as_text=True))
+    assert not found.inline
+    assert 'data-search="breast-follow-up br-fu-01 your follow-up mammogram for &#34;probably' in (
+        client.get("/").get_data(as_text=True)
+    )
+
+
+def test_the_pages_are_valid_html(
+    app: Flask, out_dir: Path, pool: RenderPool, tmp_path: Path
+) -> None:
+    """The Nu HTML checker (one Java run) over every kind of page the staff see."""
+    client = app.test_client()
+    pages = {
+        "start": client.get("/"),
+        "arabic": client.get("/?topic=breast&lang=ar"),
+        "spanish-search": client.get("/?q=mama&topic=breast&lang=es&ui=es"),
+        "not-found": client.get("/leaflets/xx/breast.pdf"),
+        "bad-request": client.get("/leaflets/es/breast.pdf?paper=a5"),
+    }
+    with web_app(out_dir, pool, allow_unapproved=True, mail_env=LOOPBACK_MAIL) as mail_app:
+        mailer = mail_app.test_client()
+        token = csrf_token(mailer, "/?topic=breast&lang=es")
+        form = {
+            "csrf_token": token,
+            "topic": "breast",
+            "lang": "es",
+            "email": "x",
+            "follow_up": "x",
+        }
+        pages["mail-errors"] = mailer.post("/mail", data=form)
+    with web_app(out_dir, pool, password="correct horse") as locked:
+        pages["sign-in"] = locked.test_client().get("/signin")
+    files = []
+    for name, response in pages.items():
+        files.append(tmp_path / f"{name}.html")
+        files[-1].write_bytes(response.get_data())
+    result = subprocess.run(
+        [*_vnu(), "--format", "json", *map(str, files)], capture_output=True, text=True, timeout=300
+    )
+    output = result.stderr + result.stdout
+    messages = json.loads(output[output.index("{") :])["messages"]
+    errors = [m for m in messages if m["type"] in ("error", "non-document-error")]
+    assert not errors, "\n".join(
+        f"{m.get('url')}:{m.get('lastLine')}: {m['message']}" for m in errors
+    )

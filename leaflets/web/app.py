@@ -49,6 +49,9 @@ def refuse_cross_site_subrequests() -> None:
 def create_app(settings: ServeSettings, pool: RenderPool | None = None) -> Flask:
     """The app for ``settings``; ``pool`` renders leaflets (one is made if not given)."""
     app = Flask(__name__, static_url_path="/static")
+    # Flask escapes only in templates named *.html; ours are *.html.j2, as in the rest of
+    # leaflets: every value is escaped, everywhere.
+    app.jinja_env.autoescape = True
     app.config.update(
         SECRET_KEY=settings.secret_key,
         SESSION_COOKIE_NAME="leaflets_session",

@@ -68,9 +68,11 @@ class TopicChoice:
 
 
 def fold(text: str) -> str:
-    """Text for matching: case and accents ignored (mamária finds mamaria)."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
+    """Text for matching: case and marks ignored (mamária finds mamaria), in NFC (app.js
+    folds what is typed the same way)."""
+    decomposed = unicodedata.normalize("NFKD", text.lower())
+    bare = "".join(c for c in decomposed if not unicodedata.category(c).startswith("M"))
+    return unicodedata.normalize("NFC", bare)
 
 
 @functools.cache

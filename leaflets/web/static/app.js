@@ -9,7 +9,8 @@
   }
 
   function fold(text) {
-    return text.normalize("NFKD").replace(/[\u0300-\u036f]/g, "").toLowerCase();
+    // As choices.fold on the server: case and marks ignored, then NFC.
+    return text.toLowerCase().normalize("NFKD").replace(/\p{M}/gu, "").normalize("NFC");
   }
 
   const search = document.getElementById("q");
