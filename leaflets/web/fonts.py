@@ -1,9 +1,8 @@
-"""Fonts for the staff page: the leaflets' own fonts, cut down to the names and titles shown.
+"""Fonts for the staff page: the leaflets' own fonts, cut down to the names and titles shown."""
 
-A clinic's machine may lack Arabic, Devanagari, Chinese or Korean fonts; the page then still
-shows each language's own name. Only the characters on the page are kept (a few KB, not the
-5-10 MB of each font file), by fontTools, in a render worker.
-"""
+# A clinic's machine may lack Arabic, Devanagari, Chinese or Korean fonts; the page then still
+# shows each language's own name. Only the characters on the page are kept (a few KB, not the
+# 5-10 MB of each font file), by fontTools, in a render worker.
 
 from __future__ import annotations
 

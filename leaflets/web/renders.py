@@ -14,7 +14,7 @@ from pathlib import Path
 from leaflets.build.batch import Settings, _warm_up, run_batch
 from leaflets.build.matrix import Job, Variant
 from leaflets.content import topics
-from leaflets.errors import LeafletsError
+from leaflets.errors import CatalogError, LeafletsError
 from leaflets.i18n import languages
 from leaflets.mail.addresses import Recipient
 from leaflets.mail.batch import Row
@@ -48,8 +48,10 @@ def _build(job: Job, out_dir: Path) -> tuple[str, str]:
     _fresh_inputs()
     try:
         outcome = run_batch([job], Settings(out_dir), lambda outcome: None)[0]
-    except LeafletsError as exc:  # a catalog gap or a topic error: nothing was written
+    except CatalogError as exc:  # a string not ready in this language: nothing was written
         return "refused", exc.message
+    except LeafletsError as exc:  # a broken topic, an output folder of another brand...
+        return "failed", exc.message
     return outcome.status, outcome.error
 
 

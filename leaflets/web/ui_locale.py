@@ -1,8 +1,7 @@
-"""The staff interface's language for each request, and gettext for templates and code.
+"""The staff interface's language for each request, and gettext for templates and code."""
 
-Flask-Babel would add a dependency for what these few lines do with Babel and Jinja2's own
-i18n extension; the catalogs are read and compiled by the project's strict PO reader.
-"""
+# Flask-Babel would add a dependency for what these few lines do with Babel and Jinja2's own
+# i18n extension; the catalogs are read and compiled by the project's strict PO reader.
 
 from __future__ import annotations
 
