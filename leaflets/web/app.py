@@ -142,6 +142,10 @@ def create_app(settings: ServeSettings, pool: RenderPool | None = None) -> Flask
             title, text = _("Refused"), _("This request came from another web site.")
         elif code == 405:
             title, text = _("Not allowed"), _("This address does not take that kind of request.")
+        elif code >= 500:  # the cause is logged where it happened, once
+            title = _("Server error")
+            text = _("Something went wrong on the server. Try again; if it happens again, tell IT.")
+            return render_template("error.html.j2", title=title, text=text), code
         elif code == 413:
             title, text = _("Too large"), _("What was sent is too large.")
         else:

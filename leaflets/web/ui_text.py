@@ -117,6 +117,11 @@ def _fresh_template() -> LeafletCatalog:
     return catalog
 
 
+def ui_msgids() -> set[str]:
+    """Every string of the staff interface, as the code has them now."""
+    return {message for _file, _line, message, _comments in _messages()}
+
+
 def ui_template_is_current(locations: bool = True) -> bool:
     """True when web.pot holds exactly the strings the code has now (and at the same lines,
     unless ``locations`` is False)."""
