@@ -40,6 +40,7 @@ CHROMIUM_FLAGS = (
     "--disable-sync",
     "--disable-extensions",
     "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
+    "--hide-scrollbars",
     "--window-size=1280,900",
     "--lang=en-US",
 )
