@@ -14,3 +14,7 @@ for lang in en es ar zh-Hans hi ko; do page1 "$out/$lang/breast.pdf" "breast-$la
 page1 "$out/en/breast-large.pdf" breast-en-large-page1
 page1 "$out/en/prostate-letter.pdf" prostate-en-letter-page1
 page1 "$(ls "$out"/riverside/en/breast*.pdf | head -1)" breast-en-riverside-page1
+# The front desk page, as the browser tests' own headless Chromium shows it (make testdeps
+# installs Chromium); the test keeps the picture when LEAFLETS_SCREENSHOT names a file.
+LEAFLETS_SCREENSHOT=docs/front-desk.png .venv/bin/pytest -q -p no:cacheprovider \
+  tests/test_web_browser.py -k screenshot >/dev/null

@@ -93,21 +93,26 @@ def browser(workdir: Path) -> Iterator[webdriver.Chrome]:
 
 
 @pytest.fixture
-def page(browser: webdriver.Chrome, tmp_path: Path) -> Iterator[webdriver.Chrome]:
-    """The browser, signed out, in English, with one window; downloads go to a fresh folder."""
+def page(browser: webdriver.Chrome) -> Iterator[webdriver.Chrome]:
+    """The browser with no cookies (signed out, staff interface in English), one window."""
     browser.delete_all_cookies()
-    downloads = tmp_path / "downloads"
-    downloads.mkdir()
-    browser.execute_cdp_cmd(
-        "Browser.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(downloads)}
-    )
-    browser.downloads = downloads  # type: ignore[attr-defined]
     yield browser
     main = browser.window_handles[0]
     for handle in browser.window_handles[1:]:
         browser.switch_to.window(handle)
         browser.close()
     browser.switch_to.window(main)
+
+
+@pytest.fixture
+def downloads(page: webdriver.Chrome, tmp_path: Path) -> Path:
+    """A fresh folder that this test's downloads go to."""
+    folder = tmp_path / "downloads"
+    folder.mkdir()
+    page.execute_cdp_cmd(
+        "Browser.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(folder)}
+    )
+    return folder
 
 
 def press(driver: webdriver.Chrome, *keys: str) -> None:
@@ -174,7 +179,7 @@ def test_axe_reports_what_it_should(browser: webdriver.Chrome) -> None:
 
 
 def test_keyboard_alone_finds_a_topic_picks_spanish_and_downloads(
-    server: LiveServer, page: webdriver.Chrome
+    server: LiveServer, page: webdriver.Chrome, downloads: Path
 ) -> None:
     page.get(server.url + "/")
     tab_to(page, "q", limit=6)
@@ -205,7 +210,7 @@ def test_keyboard_alone_finds_a_topic_picks_spanish_and_downloads(
 
     tab_to(page, "download-link", limit=20)
     press(page, Keys.ENTER)
-    pdf = wait_for_file(page.downloads, ".pdf")  # type: ignore[attr-defined]
+    pdf = wait_for_file(downloads, ".pdf")
     assert pdf.name == f"{title}.pdf"  # the file name is the title in the patient's language
     assert pdf_lang_and_title(pdf.read_bytes()) == ("es", title)
 
