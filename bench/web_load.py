@@ -13,6 +13,7 @@ import argparse
 import contextlib
 import http.client
 import os
+import shutil
 import signal
 import socket
 import statistics
@@ -81,6 +82,12 @@ def descendants(pid: int) -> list[int]:
     return found
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time the server process has used so far (not its workers)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def memory(pid: int) -> str:
     """The server's own RSS and that of its workers, in MB."""
     workers = sum(rss_kb(child) for child in descendants(pid))
@@ -145,7 +152,7 @@ def first_render(tmp: Path) -> None:
     )
 
 
-def load(port: int, requests: int, clients: int) -> list[float]:
+def run_clients(port: int, requests: int, clients: int) -> list[float]:
     """``requests`` GETs of warm PDFs from ``clients`` threads, one keep-alive connection each;
     the latency of each successful one (s)."""
     latencies: list[float] = []
@@ -193,6 +200,56 @@ def load(port: int, requests: int, clients: int) -> list[float]:
     return latencies
 
 
+#: wrk (a C load generator, if installed): the same PDFs in turn, and the percentiles at the end.
+WRK_SCRIPT = """
+local paths = {%s}
+local n = 0
+request = function()
+  n = n + 1
+  return wrk.format("GET", paths[(n %% #paths) + 1])
+end
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format(
+    "   wrk: %%d requests in %%.1f s, %%d errors/non-2xx; latency p50 %%.1f ms, p95 %%.1f ms, "
+    .. "p99 %%.1f ms, max %%.1f ms\\n",
+    summary.requests, summary.duration / 1e6,
+    e.connect + e.read + e.write + e.timeout + e.status,
+    latency:percentile(50) / 1000, latency:percentile(95) / 1000,
+    latency:percentile(99) / 1000, latency.max / 1000))
+end
+"""
+
+
+def wrk_load(port: int, clients: int, seconds: int, tmp: Path) -> None:
+    """The same load from wrk, whose clients cost far less CPU than Python threads."""
+    wrk = shutil.which("wrk")
+    if wrk is None:
+        print("   (wrk is not installed: apt-get install wrk for a second opinion)")
+        return
+    script = tmp / "paths.lua"
+    script.write_text(WRK_SCRIPT % ", ".join(f'"{path}"' for path in WARM))
+    result = subprocess.run(
+        [
+            wrk,
+            "-t",
+            "2",
+            "-c",
+            str(clients),
+            "-d",
+            f"{seconds}s",
+            "-s",
+            str(script),
+            f"http://{HOST}:{port}/",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=seconds + 30,
+        check=False,
+    )
+    print(result.stdout.splitlines()[-1] if result.returncode == 0 else result.stderr.strip())
+
+
 def percentile(sorted_values: list[float], fraction: float) -> float:
     index = min(len(sorted_values) - 1, round(fraction * (len(sorted_values) - 1)))
     return sorted_values[index]
@@ -203,7 +260,11 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=1000)
     parser.add_argument("--clients", type=int, default=20)
     args = parser.parse_args()
-    print(f"web: {os.cpu_count()} CPUs, Python {sys.version.split()[0]}, 127.0.0.1 only")
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    print(
+        f"web: {os.cpu_count()} CPUs, Python {sys.version.split()[0]}, 127.0.0.1 only, "
+        f"load average {load} at the start"
+    )
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
         first_render(tmp)
@@ -216,9 +277,10 @@ def main() -> None:
             pid = server.process.pid
             print(f"memory, cache warm ({len(WARM)} leaflets):   {memory(pid)}")
             for round_number in (1, 2):
-                start = time.perf_counter()
-                latencies = sorted(load(server.port, args.requests, args.clients))
+                start, cpu = time.perf_counter(), cpu_seconds(pid)
+                latencies = sorted(run_clients(server.port, args.requests, args.clients))
                 seconds = time.perf_counter() - start
+                cpu_ms = (cpu_seconds(pid) - cpu) * 1000 / max(1, len(latencies))
                 if not latencies:
                     raise SystemExit("no request succeeded")
                 p50, p95, p99 = (percentile(latencies, f) * 1000 for f in (0.5, 0.95, 0.99))
@@ -232,7 +294,10 @@ def main() -> None:
                     f"{statistics.mean(latencies) * 1000:.1f} ms  (target p95 <= "
                     f"{TARGET_P95_MS:.0f} ms)"
                 )
+                print(f"   server CPU per request: {cpu_ms:.1f} ms")
                 print(f"   memory after {round_number * args.requests} requests: {memory(pid)}")
+            wrk_load(server.port, args.clients, 5, tmp)
+            print(f"memory at the end: {memory(pid)}")
         finally:
             server.stop()
 

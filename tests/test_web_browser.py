@@ -28,7 +28,7 @@ from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import WebDriverWait
 
 from conftest import attachments, pdf_text, squash
-from leaflets.i18n import compile_catalog
+from leaflets.i18n.languages import compile_catalog
 from live_server import LEAFLETS, ROOT, LiveServer, axe_source, chromium, http_status, wait_for_file
 from mail_server import Inbox, free_port
 
