@@ -99,23 +99,32 @@ class Server:
 
     def __init__(self, out_dir: Path) -> None:
         self.port = free_port()
-        self.process = subprocess.Popen(
-            [LEAFLETS, "serve", "--host", HOST, "--port", str(self.port), "-o", str(out_dir)],
-            cwd=ROOT,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            start_new_session=True,
-        )
+        # A file, not a pipe: waitress warns about its queue under load, and a pipe nobody
+        # reads would fill up and stop the server in the middle of the run.
+        self.log = out_dir.with_name(f"{out_dir.name}.log")
+        with self.log.open("wb") as log:
+            self.process = subprocess.Popen(
+                [LEAFLETS, "serve", "--host", HOST, "--port", str(self.port), "-o", str(out_dir)],
+                cwd=ROOT,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
         ends = time.monotonic() + 60
         while time.monotonic() < ends:
             if self.process.poll() is not None:
-                raise SystemExit(f"leaflets serve exited: {self.process.stderr.read().decode()}")  # type: ignore[union-attr]
+                raise SystemExit(f"leaflets serve exited: {self.log.read_text()}")
             with contextlib.suppress(OSError):
                 if get(self.port, "/healthz", timeout=2)[0] == 200:
                     return
             time.sleep(0.1)
         self.stop()
         raise SystemExit("leaflets serve did not answer /healthz within 60 s")
+
+    def warnings(self) -> list[str]:
+        """What the server said beyond its start and stop lines (waitress's queue warnings)."""
+        lines = self.log.read_text(errors="replace").splitlines()
+        return [line for line in lines if not line.startswith(("Serving leaflets", "Stopped"))]
 
     def stop(self) -> None:
         self.process.send_signal(signal.SIGINT)
@@ -298,6 +307,9 @@ def main() -> None:
                 print(f"   memory after {round_number * args.requests} requests: {memory(pid)}")
             wrk_load(server.port, args.clients, 5, tmp)
             print(f"memory at the end: {memory(pid)}")
+            said = server.warnings()
+            if said:
+                print(f"the server logged {len(said)} lines, the last: {said[-1]}")
         finally:
             server.stop()
 

@@ -341,7 +341,7 @@ def test_focus_is_visible_on_every_control(server: LiveServer, page: webdriver.C
         for s in seen
         if (s["outline"] == "none" or s["width"] < 2) and s["shadow"] in ("none", "")
     ]
-    assert hidden == [], f"no visible focus on {hidden}"
+    assert hidden == [], f"no visible focus on {hidden}: {seen}"
 
 
 def run_axe(driver: webdriver.Chrome) -> dict[str, Any]:
