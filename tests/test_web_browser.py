@@ -308,8 +308,8 @@ def test_off_loopback_staff_sign_in_first(
         assert page.find_elements(By.ID, "picker") == []
         tab_to(page, "password")
         press(page, "not the password", Keys.ENTER)
-        wait(page, lambda d: d.find_elements(By.ID, "password"), "the sign-in page again")
-        assert urllib.parse.urlsplit(page.current_url).path == "/signin"
+        error = wait(page, lambda d: d.find_elements(By.ID, "password-error"), "a refusal")
+        assert error[0].text and urllib.parse.urlsplit(page.current_url).path == "/signin"
         tab_to(page, "password")
         press(page, PASSWORD, Keys.ENTER)
         wait(page, lambda d: d.find_elements(By.ID, "picker"), "the page after signing in")
