@@ -8,7 +8,13 @@ import pytest
 
 from conftest import edit_po, run
 from leaflets.errors import CatalogError
-from leaflets.i18n.glossary import Term, glossary_path, parse_glossary
+from leaflets.i18n.glossary import (
+    Term,
+    glossary_mismatches,
+    glossary_path,
+    load_glossary,
+    parse_glossary,
+)
 from leaflets.i18n.languages import load_po, po_path
 
 HEADER = "source,target,developer_comments\n"
@@ -116,3 +122,65 @@ def test_bad_glossary_fails_check_with_its_line(project: Path) -> None:
     assert result.exit_code == 1  # type: ignore[attr-defined]
     assert "'biopsy' is already on line 2" in result.output  # type: ignore[attr-defined]
     assert str(path) in result.output  # type: ignore[attr-defined]
+
+
+# The shipped glossaries: "blood thinner" means anticoagulants and antiplatelets (aspirin,
+# clopidogrel) alike, so an anticoagulant-only word is refused; "heart attack" is the everyday
+# word for a myocardial infarction (심장마비 is cardiac arrest); German patients know MRT.
+@pytest.mark.parametrize(
+    ("lang", "msgid", "approved", "narrower", "term"),
+    [
+        (
+            "es",
+            "Should I stop my blood thinner",
+            "medicamento para diluir la sangre",
+            "anticoagulante",
+            "blood thinner",
+        ),
+        (
+            "pt_BR",
+            "Should I stop my blood thinner",
+            "remédio que afina o sangue",
+            "anticoagulante",
+            "blood thinner",
+        ),
+        (
+            "vi",
+            "Should I stop my blood thinner",
+            "làm loãng máu",
+            "chống đông máu",
+            "blood thinner",
+        ),
+        (
+            "zh_Hans",
+            "Should I stop my blood thinner",
+            "让血液不易凝固的药",
+            "抗凝药",
+            "blood thinner",
+        ),
+        ("ko", "Does a score of 0 mean I can never", "심근경색", "심장마비", "heart attack"),
+        ("zh_Hans", "Does a score of 0 mean I can never", "发生心梗", "心脏病发作", "heart attack"),
+        ("de", "An MRI scan uses", "MRT (MRI)", "Magnetresonanztomographie (MRI)", "MRI"),
+    ],
+)
+def test_shipped_glossary_refuses_the_old_wording(
+    lang: str, msgid: str, approved: str, narrower: str, term: str
+) -> None:
+    terms = load_glossary(lang) or []
+    catalog = load_po(lang)
+    assert glossary_mismatches(catalog, terms) == []
+    entry = next(m for m in catalog if m.id and str(m.id).startswith(msgid))
+    assert approved in str(entry.string)
+    entry.string = str(entry.string).replace(approved, narrower)
+    found = glossary_mismatches(catalog, terms)
+    assert {m.msgid for m in found} == {str(entry.id)}
+    assert term in {m.term.source for m in found}
+
+
+@pytest.mark.parametrize(
+    "lang", ["es", "fr", "de", "pt_BR", "vi", "ru", "ar", "zh_Hans", "ko", "hi"]
+)
+def test_every_glossary_has_the_terms_of_the_newer_topics(lang: str) -> None:
+    sources = {term.source for term in load_glossary(lang) or []}
+    needed = {"BAC", "TML", "Agatston score", "coronary artery calcium (CAC)", "heart attack"}
+    assert needed <= sources
