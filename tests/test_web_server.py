@@ -27,10 +27,19 @@ LEAFLETS = str(Path(sys.executable).with_name("leaflets"))
 ROOT = Path(__file__).resolve().parents[1]
 
 
+#: A TMPDIR deeper than a Unix socket's path may be (107 bytes), as under `make test` or in a
+#: deeply nested profile: the server must neither depend on a short one nor leave files in it.
+DEEP = "a-temporary-folder-nested-deeply-enough-that-no-unix-socket-path-fits-in-it-" * 2
+
+
+def _scratch(tmp_path: Path) -> Path:
+    return tmp_path / "tmp" / DEEP
+
+
 def _env(tmp_path: Path, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("LEAFLETS_WEB_")}
-    scratch = tmp_path / "tmp"
-    scratch.mkdir(exist_ok=True)
+    scratch = _scratch(tmp_path)
+    scratch.mkdir(parents=True, exist_ok=True)
     return {**env, "TMPDIR": str(scratch), **extra}
 
 
@@ -131,7 +140,7 @@ def test_serve_on_loopback_then_stop_with_ctrl_c(tmp_path: Path) -> None:
     # No access log: URLs with their query strings are never logged.
     assert "paper=letter" not in output
     # The render workers and their temporary files are gone.
-    assert list((tmp_path / "tmp").iterdir()) == []
+    assert list(_scratch(tmp_path).iterdir()) == []
 
 
 class _Desk:
@@ -192,7 +201,7 @@ def test_sign_in_and_lockout_behind_a_trusted_proxy_stop_with_sigterm(tmp_path: 
         output = _stop(process, signal.SIGTERM)
     assert process.returncode == 0 and output.rstrip().endswith("Stopped."), output
     assert "front desk 1" not in output  # the password is never printed
-    assert list((tmp_path / "tmp").iterdir()) == []
+    assert list(_scratch(tmp_path).iterdir()) == []
 
 
 def test_a_port_in_use_is_one_clear_line(tmp_path: Path) -> None:
@@ -211,7 +220,7 @@ def test_a_port_in_use_is_one_clear_line(tmp_path: Path) -> None:
     assert (
         f"cannot listen on 127.0.0.1:{port}" in result.stderr and "Traceback" not in result.stderr
     )
-    assert list((tmp_path / "tmp").iterdir()) == []  # no render workers were left behind
+    assert list(_scratch(tmp_path).iterdir()) == []  # no render workers were left behind
 
 
 def test_a_killed_render_worker_is_replaced(tmp_path: Path) -> None:

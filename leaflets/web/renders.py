@@ -113,13 +113,14 @@ class RenderPool:
     def _pool(self) -> ProcessPoolExecutor:
         with self._lock:
             if self._executor is None:
-                # forkserver: each worker starts from a clean process, never a fork of this
-                # one with its server threads (and whatever locks they hold).
-                methods = multiprocessing.get_all_start_methods()
-                method = "forkserver" if "forkserver" in methods else "spawn"
+                # spawn: each worker starts from a clean interpreter, never a fork of this
+                # process with its server threads (and whatever locks they hold). Not
+                # forkserver: Python 3.11 puts its socket in TMPDIR and dies ("AF_UNIX path
+                # too long") when that path passes 107 bytes; spawn talks over pipes only.
+                # Workers live as long as the server, so spawn's slower start costs little.
                 self._executor = ProcessPoolExecutor(
                     self.workers,
-                    mp_context=multiprocessing.get_context(method),
+                    mp_context=multiprocessing.get_context("spawn"),
                     initializer=_start_worker,
                     initargs=(self._scratch.name,),
                 )

@@ -47,7 +47,10 @@ def serve(settings: ServeSettings, say: Callable[[str], None]) -> None:
     import waitress
 
     configure_logging()
-    pool = RenderPool(settings.workers)
+    try:
+        pool = RenderPool(settings.workers)
+    except OSError as exc:
+        raise _start_error("cannot make the render workers' temporary folder", exc) from None
     app = create_app(settings, pool)
     previous = signal.signal(signal.SIGTERM, _on_terminate)
     try:
@@ -75,7 +78,10 @@ def serve(settings: ServeSettings, say: Callable[[str], None]) -> None:
             "choose another --port"
         ) from None
     try:
-        pool.warm_up()
+        try:
+            pool.warm_up()
+        except OSError as exc:
+            raise _start_error("cannot start the render workers", exc) from None
         say(
             f"Serving leaflets from {settings.out_dir} on http://{_host(settings.host)}:"
             f"{settings.port}/ (Ctrl+C to stop); audit log: {settings.audit_log}"
@@ -86,6 +92,13 @@ def serve(settings: ServeSettings, say: Callable[[str], None]) -> None:
         server.close()
         pool.close()
     say("Stopped.")
+
+
+def _start_error(what: str, exc: OSError) -> LeafletsError:
+    """One line for the operating system's refusal at start (a full disk, too many processes,
+    a TMPDIR that cannot be written)."""
+    where = f" ({exc.filename})" if exc.filename else ""
+    return LeafletsError(f"{what}{where}: {exc.strerror or exc}; check TMPDIR and free space")
 
 
 def _host(host: str) -> str:
