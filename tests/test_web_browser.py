@@ -214,6 +214,26 @@ def test_keyboard_alone_finds_a_topic_picks_spanish_and_downloads(
     assert pdf_lang_and_title(pdf.read_bytes()) == ("es", title)
 
 
+def language_positions(driver: webdriver.Chrome) -> dict[str, list[float]]:
+    return dict(
+        driver.execute_script(
+            "return Array.from(document.querySelectorAll('#language-list input')).map(i => {"
+            "  const box = i.getBoundingClientRect(); return [i.id, [box.x, box.y]]; });"
+        )
+    )
+
+
+def test_choosing_a_topic_moves_no_language(server: LiveServer, page: webdriver.Chrome) -> None:
+    """The badges that a topic brings ("translation not reviewed") have their place already:
+    a quick click on Español right after the topic lands on Español, not on Deutsch."""
+    page.get(server.url + "/")
+    before = language_positions(page)
+    assert not page.find_elements(By.CSS_SELECTOR, "#language-list .badge")
+    page.find_element(By.CSS_SELECTOR, 'label[for="topic-breast"]').click()
+    wait(page, lambda d: d.find_elements(By.ID, "unreviewed-es"), "the badges for the topic")
+    assert language_positions(page) == before
+
+
 def test_spanish_leaflet_opens_for_printing_in_two_clicks_after_the_topic(
     server: LiveServer, page: webdriver.Chrome
 ) -> None:
