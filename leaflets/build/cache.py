@@ -37,6 +37,28 @@ def _file_hash(path: Path) -> str:
         return f"unreadable: {exc}"
 
 
+#: Hashes of input files by path, with the size and modification time they were read at.
+_INPUT_HASHES: dict[Path, tuple[int, int, str]] = {}
+
+
+def _input_hash(path: Path) -> str:
+    """``_file_hash`` of a topic, catalog or logo, read again only when its size or time change.
+
+    A build keys every leaflet on the topic files and catalogs it uses: without this, a
+    no-op build of the matrix read and hashed the same few files hundreds of times.
+    """
+    try:
+        stat = path.stat()
+    except OSError:
+        return _file_hash(path)
+    seen = _INPUT_HASHES.get(path)
+    if seen is not None and seen[:2] == (stat.st_size, stat.st_mtime_ns):
+        return seen[2]
+    digest = _file_hash(path)
+    _INPUT_HASHES[path] = (stat.st_size, stat.st_mtime_ns, digest)
+    return digest
+
+
 #: Code that never changes a PDF's bytes: the web app only asks the build for leaflets.
 _NOT_IN_PDFS = ("__pycache__", "web")
 
@@ -67,7 +89,7 @@ def _environment() -> dict[str, str]:
 def _topic_files(topic: str) -> list[str]:
     """Hashes of a topic's file and of its related topics' files (their titles are printed)."""
     names = [topic, *load_topic(topic).related]
-    return [_file_hash(topic_path(name)) for name in names]
+    return [_input_hash(topic_path(name)) for name in names]
 
 
 def printed_approval(job: Job) -> list[object]:
@@ -88,10 +110,10 @@ def cache_key(job: Job, allow_incomplete: bool) -> str:
     parts = {
         **_environment(),
         "topic": _topic_files(topic),
-        "catalog": "" if lang == SOURCE_LANGUAGE else _file_hash(po_path(lang)),
+        "catalog": "" if lang == SOURCE_LANGUAGE else _input_hash(po_path(lang)),
         "lang": lang,
         "brand": brand.model_dump_json(),
-        "logo": _file_hash(brand.logo_file) if brand.logo_file else "",
+        "logo": _input_hash(brand.logo_file) if brand.logo_file else "",
         "style": repr(variant.style),
         "allow_incomplete": str(allow_incomplete),
         "approval": printed_approval(job),
@@ -103,7 +125,7 @@ def completeness_key(lang: str, topics: list[str]) -> str:
     """A hash of what decides whether a language is complete for ``topics``."""
     parts = {
         **_environment(),
-        "catalog": "" if lang == SOURCE_LANGUAGE else _file_hash(po_path(lang)),
+        "catalog": "" if lang == SOURCE_LANGUAGE else _input_hash(po_path(lang)),
         "topics": [_topic_files(topic) for topic in topics],
     }
     return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()

@@ -26,7 +26,7 @@ from leaflets.i18n.languages import (
     provenance,
     translations_for,
 )
-from leaflets.i18n.po_files import compile_translations
+from leaflets.i18n.po_files import LeafletCatalog, compile_translations
 from leaflets.render.pdf import PrintStyle, write_pdf
 
 #: How many untranslated strings an error lists before summarising the rest.
@@ -176,8 +176,30 @@ class Prepared:
     related: tuple[Topic, ...] = ()
 
 
-def prepare(job: Job, allow_incomplete: bool = False) -> Prepared:
-    """Load and check one leaflet's inputs; refuse untranslated or fuzzy strings unless allowed."""
+#: A language's catalog as read and checked, and its translations compiled from it.
+Compiled = tuple[LeafletCatalog, gettext.GNUTranslations]
+
+
+def _compiled(lang: str, memo: dict[str, Compiled] | None) -> Compiled:
+    """The catalog of ``lang`` and its compiled translations, once per ``memo``."""
+    if memo is not None and lang in memo:
+        return memo[lang]
+    catalog = load_po(lang)
+    provenance(lang, catalog)  # a broken provenance header is still an error
+    # Compiled from the very catalog that is checked: a .mo file in the tree is never read.
+    compiled = (catalog, compile_translations(catalog, po_path(lang)))
+    if memo is not None:
+        memo[lang] = compiled
+    return compiled
+
+
+def prepare(
+    job: Job, allow_incomplete: bool = False, catalogs: dict[str, Compiled] | None = None
+) -> Prepared:
+    """Load and check one leaflet's inputs; refuse untranslated or fuzzy strings unless allowed.
+
+    ``catalogs`` keeps each language's catalog, read and compiled once, for the next leaflets.
+    """
     topic = load_topic(job.topic)
     related = tuple(load_topic(other) for other in topic.related)
     # What the leaflet says about its approval comes from the brand's records only.
@@ -192,13 +214,10 @@ def prepare(job: Job, allow_incomplete: bool = False) -> Prepared:
             approval=approval,
             related=related,
         )
-    catalog = load_po(job.lang)
-    provenance(job.lang, catalog)  # a broken provenance header is still an error
+    catalog, translations = _compiled(job.lang, catalogs)
     gaps = find_gaps(catalog, leaflet_messages(job.topic))
     if gaps and not allow_incomplete:
         raise CatalogError(_describe_gaps(job, gaps))
-    # Compiled from the very catalog just checked: a .mo file in the tree is never read.
-    translations = compile_translations(catalog, po_path(job.lang))
     return Prepared(
         job,
         topic,
@@ -214,9 +233,12 @@ def prepare(job: Job, allow_incomplete: bool = False) -> Prepared:
 def prepare_all(jobs: list[Job], allow_incomplete: bool = False) -> list[Prepared]:
     """Check every leaflet before any is written; report all problems together."""
     prepared, problems = [], []
+    # Each catalog is read and compiled once for the batch, and every leaflet in that language
+    # shares it: per leaflet, 550 leaflets kept 550 copies in memory (and in every worker).
+    catalogs: dict[str, Compiled] = {}
     for job in jobs:
         try:
-            prepared.append(prepare(job, allow_incomplete))
+            prepared.append(prepare(job, allow_incomplete, catalogs))
         except LeafletsError as exc:
             problems.append(exc.message)
     if problems:

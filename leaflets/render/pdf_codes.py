@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import array
 import io
-import struct
+import sys
 import zlib
 from dataclasses import dataclass, field
 from typing import Any
@@ -95,8 +96,7 @@ def add_codes(pdf: Any, name: str, codes: FontCodes) -> None:
     cid_font = _object(pdf, font["DescendantFonts"][0])
     ordered = sorted(codes.extra.items(), key=lambda item: item[1])
     gids = {code: codes.blank_gid if gid == CARRIER else gid for (gid, _, _), code in ordered}
-    mapping = b"".join(struct.pack(">H", gids.get(cid, cid)) for cid in range(max(gids) + 1))
-    cid_map = _up_predicted(mapping, pydyf)
+    cid_map = _up_predicted(_cid_to_gid(gids), pydyf)
     pdf.add_object(cid_map)
     cid_font["CIDToGIDMap"] = cid_map.reference
     for _, code in ordered:
@@ -112,14 +112,25 @@ def add_codes(pdf: Any, name: str, codes: FontCodes) -> None:
     to_unicode[at:at] = lines
 
 
+def _cid_to_gid(gids: dict[int, int]) -> bytes:
+    """The CIDToGIDMap: 2 bytes big-endian per code, each code its own glyph unless in ``gids``."""
+    table = array.array("H", range(max(gids) + 1))
+    for code, gid in gids.items():
+        table[code] = gid
+    if sys.byteorder == "little":
+        table.byteswap()
+    return table.tobytes()
+
+
 def _up_predicted(data: bytes, pydyf: Any) -> Any:
     """A Flate stream of 2-byte rows with the PNG Up predictor: a near-identity map is tiny."""
-    rows, previous = [], (0, 0)
-    for k in range(0, len(data), 2):
-        high, low = data[k], data[k + 1]
-        rows.append(bytes((2, (high - previous[0]) % 256, (low - previous[1]) % 256)))
-        previous = (high, low)
+    # Byte by byte in C (map over bytes): a CJK font's map has tens of thousands of rows.
+    high, low = data[0::2], data[1::2]
+    rows = bytearray(len(high) * 3)
+    rows[0::3] = b"\x02" * len(high)
+    rows[1::3] = bytes(map((255).__and__, map(int.__sub__, high, b"\x00" + high[:-1])))
+    rows[2::3] = bytes(map((255).__and__, map(int.__sub__, low, b"\x00" + low[:-1])))
     compressor = zlib.compressobj(level=9)
-    body = compressor.compress(b"".join(rows)) + compressor.flush()
+    body = compressor.compress(bytes(rows)) + compressor.flush()
     parameters = pydyf.Dictionary({"Predictor": 12, "Columns": 2})
     return pydyf.Stream([body], {"Filter": "/FlateDecode", "DecodeParms": parameters})

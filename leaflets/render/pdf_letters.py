@@ -14,7 +14,7 @@ from typing import Any
 _LAYOUT_ONLY = str.maketrans("", "", "\u2060")
 
 
-@dataclass
+@dataclass(slots=True)  # one per drawn glyph: slots make them cheaper
 class DrawnGlyph:
     """A glyph of a line, its letters (the first on the glyph, the rest on carriers)."""
 

@@ -20,7 +20,7 @@ from leaflets.render.pdf_letters import DrawnGlyph
 _TJ_ITEM = re.compile(rb"<([0-9a-f]*)>|([-+0-9.eE]+)")
 
 
-@dataclass
+@dataclass(slots=True)
 class _Placed:
     """A glyph as drawn: font and size tokens, rise, pen position (text space) and code."""
 
@@ -102,7 +102,7 @@ def _close_line(items: list[_Item], fonts: dict[str, FontCodes]) -> list[bytes]:
     return [b"0 %.3f Td" % away, b"[<%04x>] TJ" % blank]
 
 
-@dataclass
+@dataclass(slots=True)
 class _Item:
     """A glyph to draw, and how far to move on after it (a word space pypdf can see)."""
 
