@@ -102,8 +102,9 @@ lock: $(STAMP)
 clean:
 	rm -rf output $(VENV) translations/*/LC_MESSAGES/*.mo $(BROWSER_DIR)/node_modules
 
-# Ratios from issue 7, measured in one run on this machine (takes a few minutes); then
-# `leaflets serve` under 20 concurrent clients on 127.0.0.1 (issue 17; at most a few minutes).
+# The speed figures of issues 7 and 18 against their targets, measured in one run on this
+# machine (about ten minutes; never part of test or CI); then `leaflets serve` under 20
+# concurrent clients on 127.0.0.1 (issue 17; at most a few minutes).
 bench: $(STAMP)
 	$(BIN)/python bench/bench.py
 	$(BIN)/python bench/web_load.py

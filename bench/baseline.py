@@ -7,6 +7,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import tomllib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -34,10 +35,30 @@ def baseline_tree(rev: str = BASELINE) -> Iterator[Path]:
         for folder in CONTENT:
             shutil.rmtree(tree / folder)
             shutil.copytree(ROOT / folder, tree / folder)
+        _write_metadata(tree)
         yield tree
     finally:
         subprocess.run([*git, "worktree", "remove", "--force", str(tree)], check=False)
         shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _write_metadata(tree: Path) -> None:
+    """Package metadata for the tree's own entry points (Babel finds its extractor by them).
+
+    The installed metadata names this tree's modules; found first on the path, this copy makes
+    Babel load the baseline's extractor and checkers from the baseline's module names.
+    """
+    project = tomllib.loads((tree / "pyproject.toml").read_text())["project"]
+    info = tree / "leaflets-0.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: leaflets\nVersion: 0\n")
+    groups = {"console_scripts": project.get("scripts", {}), **project.get("entry-points", {})}
+    (info / "entry_points.txt").write_text(
+        "".join(
+            f"[{group}]\n" + "".join(f"{name} = {target}\n" for name, target in entries.items())
+            for group, entries in groups.items()
+        )
+    )
 
 
 def leaflets_command(tree: Path) -> tuple[list[str], dict[str, str]]:
