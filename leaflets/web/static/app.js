@@ -90,4 +90,68 @@
   ).forEach(function (input) {
     input.addEventListener("change", refresh);
   });
+
+  // The keyboard path (issue 17: a Spanish leaflet printed in three keys after the topic).
+  // Enter on a topic chooses it and goes on to the languages; letters typed there choose the
+  // language whose own or English name starts with them ("s" or "es": Español); Enter on a
+  // language prints (as the Print button). Tab and the arrow keys work as they always do.
+  const languageInputs = Array.from(document.querySelectorAll("#language-list input"));
+  const printButton = document.getElementById("print-button");
+  function names(input) {
+    const label = input.parentElement.querySelector("label");
+    return Array.from(label ? label.querySelectorAll(".native, .english") : []).map(
+      function (span) { return fold(span.textContent.trim()); }
+    );
+  }
+  function choose(input) {
+    if (!input.checked) {
+      input.click(); // checks it and fires "change", as a click or an arrow key would
+    }
+    input.focus();
+  }
+  document.querySelectorAll("#topic-list input").forEach(function (input) {
+    input.addEventListener("keydown", function (event) {
+      if (event.key !== "Enter" || !languageInputs.length) {
+        return;
+      }
+      event.preventDefault();
+      choose(input);
+      const chosen = languageInputs.find(function (lang) { return lang.checked; });
+      (chosen || languageInputs[0]).focus();
+    });
+  });
+  let typed = "";
+  let typedAt = 0;
+  languageInputs.forEach(function (input) {
+    input.addEventListener("keydown", function (event) {
+      if (event.ctrlKey || event.altKey || event.metaKey) {
+        return;
+      }
+      if (event.key === "Enter") {
+        if (printButton && picker.querySelector("#topic-list input:checked")) {
+          event.preventDefault();
+          choose(input);
+          printButton.click();
+        }
+        return;
+      }
+      const fresh = event.timeStamp - typedAt > 1000;
+      if (event.key.length !== 1 || (event.key === " " && (fresh || !typed))) {
+        return; // Space still checks the focused language
+      }
+      typed = (fresh ? "" : typed) + fold(event.key);
+      typedAt = event.timeStamp;
+      const found = languageInputs.find(function (lang) {
+        return names(lang).some(function (name) { return name.startsWith(typed); });
+      });
+      if (found) {
+        event.preventDefault();
+        choose(found);
+      }
+    });
+  });
+  document.querySelectorAll(".keys-hint").forEach(function (hint) {
+    hint.hidden = false; // true only with this script, so shown only with it
+    hint.closest("fieldset").setAttribute("aria-describedby", hint.id);
+  });
 })();
