@@ -238,3 +238,32 @@ def test_a_killed_render_worker_is_replaced(tmp_path: Path) -> None:
             assert pool.worker_ids() and worker not in pool.worker_ids()
     finally:
         pool.close()
+
+
+#: As `leaflets serve` sets up its logging; then three requests wait for a thread (this
+#: dispatcher has none), as under a burst of requests, and waitress reports one real error.
+QUEUED_REQUESTS = """
+import logging
+from waitress.task import ThreadedTaskDispatcher
+from leaflets.web.server import configure_logging
+
+class Waiting:
+    def service(self): pass
+    def cancel(self): pass
+
+configure_logging()
+dispatcher = ThreadedTaskDispatcher()
+for _ in range(3):
+    dispatcher.add_task(Waiting())
+logging.getLogger("waitress").error("a real problem")
+"""
+
+
+def test_a_request_waiting_for_a_thread_is_not_logged() -> None:
+    """Under load waitress would log "Task queue depth is N" once per queued request."""
+    result = subprocess.run(
+        [sys.executable, "-c", QUEUED_REQUESTS], capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Task queue depth" not in result.stderr
+    assert "ERROR waitress: a real problem" in result.stderr  # its errors still show
