@@ -82,3 +82,13 @@ def read_small_file(path: Path, limit: int) -> bytes:
 
 def _size(limit: int) -> str:
     return f"{limit // 2**20} MB" if limit >= 2**20 else f"{limit // 1024} KB"
+
+
+def file_stamp(path: Path | None) -> tuple[int, int]:
+    """A file's (modification time in ns, size); (0, 0) when there is none. A cache key that
+    changes when the file does, for a cost of one stat."""
+    try:
+        info = path.stat() if path else None
+    except OSError:
+        return (0, 0)
+    return (info.st_mtime_ns, info.st_size) if info else (0, 0)

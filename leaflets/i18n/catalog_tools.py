@@ -10,7 +10,6 @@ from babel import Locale, UnknownLocaleError
 from babel.messages.extract import extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
 
-from leaflets import __version__
 from leaflets.errors import CatalogError, UsageError
 from leaflets.files import replace_file
 from leaflets.i18n.languages import (
@@ -27,6 +26,7 @@ from leaflets.i18n.po_files import (
     LeafletCatalog,
     catalog_bytes,
     fill_header,
+    new_template,
     parse_catalog,
     read_catalog,
 )
@@ -47,13 +47,7 @@ def _extracted(root: Path | None = None) -> bytes:
         raise CatalogError(f"{config}: not found; run `leaflets i18n extract` in a source checkout")
     with config.open() as fh:
         method_map, options_map = parse_mapping_cfg(fh)  # type: ignore[no-untyped-call]
-    catalog = LeafletCatalog(
-        project="leaflets",
-        version=__version__,
-        copyright_holder="leaflets contributors",
-        msgid_bugs_address="",
-        charset="utf-8",
-    )
+    catalog = new_template("leaflets")
     for filename, lineno, message, comments, context in extract_from_dir(
         root, method_map, options_map, comment_tags=("NOTE:",), strip_comment_tags=True
     ):

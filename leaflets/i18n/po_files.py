@@ -75,6 +75,17 @@ class LeafletCatalog(Catalog):
     mime_headers = property(_get_mime_headers, _set_mime_headers)
 
 
+def new_template(project: str) -> LeafletCatalog:
+    """An empty template (.pot) for ``project``, with the header every template of ours has."""
+    return LeafletCatalog(
+        project=project,
+        version=__version__,
+        copyright_holder="leaflets contributors",
+        msgid_bugs_address="",
+        charset="utf-8",
+    )
+
+
 class _StrictParser(PoFileParser):
     """Babel's parser, refusing what ``msgfmt`` refuses: a msgid defined twice, a bad header."""
 

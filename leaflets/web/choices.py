@@ -8,7 +8,6 @@ import threading
 import time
 import unicodedata
 from dataclasses import dataclass
-from pathlib import Path
 
 from babel import Locale
 
@@ -16,6 +15,7 @@ from leaflets.approvals.state import LeafletApproval, leaflet_approval
 from leaflets.content.models import Brand
 from leaflets.content.topics import available_topics, load_topic, topic_path
 from leaflets.errors import LeafletsError
+from leaflets.files import file_stamp
 from leaflets.i18n.languages import (
     SOURCE_LANGUAGE,
     available_languages,
@@ -96,14 +96,7 @@ RECHECK_SECONDS = 1.0
 def _stamp() -> tuple[object, ...]:
     files = [topic_path(t) for t in available_topics()]
     files += [po_path(lang) for lang in available_languages() if lang != SOURCE_LANGUAGE]
-    stamps = []
-    for path in files:
-        try:
-            info = path.stat()
-            stamps.append((str(path), info.st_mtime_ns, info.st_size))
-        except OSError:
-            stamps.append((str(path), 0, 0))
-    return tuple(stamps)
+    return tuple((str(path), *file_stamp(path)) for path in files)
 
 
 class Choices:
@@ -173,7 +166,7 @@ class Choices:
         if lang == SOURCE_LANGUAGE:
             return True
         self._refresh()
-        key = ("complete", topic, lang, _file_stamp(po_path(lang)), _file_stamp(topic_path(topic)))
+        key = ("complete", topic, lang, file_stamp(po_path(lang)), file_stamp(topic_path(topic)))
         with self._lock:
             found = self._complete.get(key)
         if found is None:
@@ -202,20 +195,7 @@ class Choices:
         return found
 
 
-def _file_stamp(path: Path) -> tuple[int, int]:
-    try:
-        info = path.stat()
-    except OSError:
-        return (0, 0)
-    return (info.st_mtime_ns, info.st_size)
-
-
 def _approvals_stamp(brand: Brand) -> tuple[int, int]:
     from leaflets.approvals.records import approvals_path
 
-    path = approvals_path(brand)
-    try:
-        info = path.stat() if path else None
-    except OSError:
-        return (0, 0)
-    return (info.st_mtime_ns, info.st_size) if info else (0, 0)
+    return file_stamp(approvals_path(brand))

@@ -15,6 +15,7 @@ from leaflets.mail.addresses import LINE_BREAK, make_recipient, mask, normalise_
 from leaflets.web.context import link, server
 from leaflets.web.forms import MailForm
 from leaflets.web.page_state import page_context
+from leaflets.web.renders import MailRequest
 from leaflets.web.selection import leaflet
 from leaflets.web.ui_locale import _
 
@@ -82,11 +83,13 @@ def handle(form: MailForm) -> str | tuple[str, int] | BaseResponse:
         )
         settings = srv.settings
         reason = srv.pool.mail(
-            recipient,
-            chosen.job.variant,
-            settings.out_dir,
-            settings.allow_unapproved,
-            settings.mail_env,
+            MailRequest(
+                recipient,
+                chosen.job.variant,
+                settings.out_dir,
+                settings.allow_unapproved,
+                settings.mail_env,
+            )
         )
         masked = mask(recipient.email)
         if not reason:

@@ -9,6 +9,7 @@ import tempfile
 import threading
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
 from pathlib import Path
 
 from leaflets.build.batch import Settings, _warm_up, run_batch
@@ -76,23 +77,31 @@ def _font(family: str, text: str) -> bytes:
     return subset_font(family, text)
 
 
-def _mail(
-    recipient: Recipient,
-    variant: Variant,
-    out_dir: Path,
-    allow_unapproved: bool,
-    mail_env: dict[str, str],
-) -> str:
-    """Send one patient's leaflet as `leaflets mail --to` would; "" or the one-line reason.
+@dataclass(frozen=True)
+class MailRequest:
+    """One patient's leaflet to e-mail, as `leaflets mail --to` would send it."""
 
-    The mail settings come from the server (a worker's own environment is that of the process
-    it was started from, which may be older).
-    """
+    recipient: Recipient
+    variant: Variant
+    out_dir: Path
+    allow_unapproved: bool
+    #: The mail settings the server read at start (a worker's own environment is that of the
+    #: process it was started from, which may be older).
+    mail_env: dict[str, str]
+
+
+def _mail(request: MailRequest) -> str:
+    """Send one patient's leaflet; "" or the one-line reason."""
     _fresh_inputs()
     for name in [n for n in os.environ if n.startswith(MAIL_VARIABLES)]:
         del os.environ[name]
-    os.environ.update(mail_env)
-    run = MailRun([Row(0, recipient)], variant, out_dir, allow_unapproved=allow_unapproved)
+    os.environ.update(request.mail_env)
+    run = MailRun(
+        [Row(0, request.recipient)],
+        request.variant,
+        request.out_dir,
+        allow_unapproved=request.allow_unapproved,
+    )
     try:
         run_mail(run, lambda line: None)
     except LeafletsError as exc:
@@ -185,20 +194,10 @@ class RenderPool:
         """A font of the page cut down to ``text`` (fontTools reads 5-10 MB: done in a worker)."""
         return self._run(_font, family, text)  # type: ignore[return-value]
 
-    def mail(
-        self,
-        recipient: Recipient,
-        variant: Variant,
-        out_dir: Path,
-        allow_unapproved: bool,
-        mail_env: dict[str, str],
-    ) -> str:
-        """E-mail one patient; "" when sent, else the reason (addresses masked)."""
+    def mail(self, request: MailRequest) -> str:
+        """E-mail one patient; "" when sent, else the reason."""
         # Never tried twice: the first try may have reached the mail server.
-        found = self._run(
-            _mail, recipient, variant, out_dir, allow_unapproved, mail_env, retry=False
-        )
-        return found  # type: ignore[return-value]
+        return self._run(_mail, request, retry=False)  # type: ignore[return-value]
 
     def close(self) -> None:
         """Stop the workers and remove their temporary folder."""

@@ -13,14 +13,14 @@ from babel.messages.catalog import Catalog
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po, write_po
 
-from leaflets import __version__
-from leaflets.files import replace_file
+from leaflets.files import file_stamp, replace_file
 from leaflets.i18n.languages import SOURCE_LANGUAGE, bcp47
 from leaflets.i18n.po_files import (
     LeafletCatalog,
     catalog_bytes,
     compile_translations,
     fill_header,
+    new_template,
     read_catalog,
 )
 from leaflets.paths import PACKAGE_DIR, TRANSLATIONS_DIR
@@ -56,20 +56,12 @@ def _ui_languages(second: int) -> tuple[str, ...]:
     return (SOURCE_LANGUAGE, *sorted(found - {SOURCE_LANGUAGE}))
 
 
-def _stamp(path: Path) -> tuple[int, int]:
-    try:
-        info = path.stat()
-    except OSError:
-        return (0, 0)
-    return (info.st_mtime_ns, info.st_size)
-
-
 def ui_translations(lang: str) -> gettext.NullTranslations:
     """The staff interface in ``lang``, compiled in memory (fuzzy entries left out)."""
     if lang == SOURCE_LANGUAGE:
         return gettext.NullTranslations()
     path = ui_po_path(lang)
-    return _compiled(path, lang, _stamp(path))
+    return _compiled(path, lang, file_stamp(path))
 
 
 @functools.lru_cache(maxsize=32)
@@ -105,13 +97,7 @@ def _serialise(catalog: Catalog, locations: bool = True) -> bytes:
 
 
 def _fresh_template() -> LeafletCatalog:
-    catalog = LeafletCatalog(
-        project="leaflets-web",
-        version=__version__,
-        copyright_holder="leaflets contributors",
-        msgid_bugs_address="",
-        charset="utf-8",
-    )
+    catalog = new_template("leaflets-web")
     for filename, lineno, message, comments in _messages():
         catalog.add(message, None, [(filename, lineno)], auto_comments=comments)
     return catalog
