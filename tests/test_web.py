@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+import re
 import shutil
 import subprocess
 from collections.abc import Iterator
@@ -341,6 +342,14 @@ def test_an_incomplete_translation_is_never_offered(
         assert 'id="print-link"' not in page and 'id="preview"' not in page
         other = app.test_client().get("/?topic=prostate&lang=es").get_data(as_text=True)
         assert 'id="print-link"' in other  # the other Spanish leaflets are complete
+        # The language list marks it once the topic is chosen, in its place: no reordering.
+        chosen = app.test_client().get("/?topic=breast").get_data(as_text=True)
+        assert 'aria-describedby="incomplete-es"' in chosen
+        assert 'id="incomplete-es">not translated yet<' in chosen
+        assert 'id="incomplete-fr"' not in chosen and 'id="unreviewed-fr"' in chosen
+        assert 'id="incomplete-es"' not in other
+        start = app.test_client().get("/").get_data(as_text=True)
+        assert re.findall(r'id="(lang-[^"]+)"', chosen) == re.findall(r'id="(lang-[^"]+)"', start)
 
 
 def test_the_staff_catalogs_are_current_and_spanish_is_complete() -> None:

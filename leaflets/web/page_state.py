@@ -144,10 +144,12 @@ def page_context(
     language: Language | None = language_or_404(args["lang"]) if args.get("lang") else None
     languages = srv.choices.languages()
     reviewed: dict[str, bool] = {}
+    complete: dict[str, bool] = {}  # marked in the list, which keeps its order and size
     if topic is not None:
         for lang in languages:
             state = srv.choices.approval(chosen_options.brand, topic.name, lang.code)
             reviewed[lang.tag] = state.translation.valid
+            complete[lang.tag] = srv.choices.complete(topic.name, lang.code)
     chosen = Leaflet(topic, language, chosen_options) if topic and language else None
     context: dict[str, Any] = {
         "query": query,
@@ -156,6 +158,7 @@ def page_context(
         "language": language,
         "languages": languages,
         "reviewed": reviewed,
+        "complete": complete,
         "options": chosen_options,
         "brands": [(brand_name(b), b.name) for b in srv.settings.brands],
         "brand_choice": brand_name(chosen_options.brand),
