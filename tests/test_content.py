@@ -243,3 +243,32 @@ def test_bad_related_id_fails_check_and_build(topics_dir: Path, tmp_path: Path) 
     checked = run("check")
     assert checked.exit_code == 1  # type: ignore[attr-defined]
     assert "no topic 'brest'" in checked.output  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("name", available_topics())
+def test_libyaml_and_pure_python_loaders_read_a_topic_alike(name: str) -> None:
+    """The fast path (libyaml) gives the same nodes, lines and data as the pure-Python loader."""
+    from leaflets.content import topics
+
+    text = topics.topic_path(name).read_text(encoding="utf-8")
+    fast = topics._compose_fast(text)
+    assert fast is not None, "libyaml is installed with PyYAML here"
+    slow = topics._compose(text, name)
+    assert fast[1] == slow[1]
+    fast_lines: dict[tuple[str | int, ...], int] = {}
+    slow_lines: dict[tuple[str | int, ...], int] = {}
+    assert fast[0] is not None and slow[0] is not None
+    topics._walk(fast[0], (), fast_lines, set())
+    topics._walk(slow[0], (), slow_lines, set())
+    assert fast_lines == slow_lines
+
+
+def test_a_yaml_error_reads_the_same_with_libyaml_installed() -> None:
+    """libyaml gives up on the broken file; the pure-Python loader's message is the one shown."""
+    with pytest.raises(ContentError) as caught:
+        parse_topic(b"id: x\ntitle: [unclosed\n", "t.yaml")
+    # libyaml alone would say "t.yaml:2: ... did not find expected ',' or ']'".
+    assert (
+        caught.value.message
+        == "t.yaml:3: YAML syntax error: expected ',' or ']', but got '<stream end>'"
+    )

@@ -69,6 +69,40 @@ def _parse(data: bytes, source: str) -> tuple[Topic, dict[Path_, int]]:
         raise ContentError(
             f"{source}: not valid UTF-8 (byte {exc.start}); save it as UTF-8"
         ) from None
+    composed = _compose_fast(text)
+    if composed is not None:
+        node, raw = composed
+    else:
+        node, raw = _compose(text, source)
+    if node is None or not isinstance(raw, dict):
+        raise ContentError(f"{source}:1: a topic file must be a mapping of keys (id, title, ...)")
+    return _validate(node, raw, source)
+
+
+def _compose_fast(text: str) -> tuple[yaml.Node | None, object] | None:
+    """The node tree and data by libyaml, or None when it is missing or finds any problem.
+
+    Parsing with PyYAML's pure-Python loader was most of a no-op build's time. Any document
+    libyaml does not take is parsed again by the pure-Python loader, whose errors are the
+    ones reported, so a broken topic reads the same with or without libyaml.
+    """
+    fast = getattr(yaml, "CSafeLoader", None)
+    if fast is None:
+        return None
+    loader = None
+    try:
+        loader = fast(text)
+        node = loader.get_single_node()
+        return node, loader.construct_document(node) if node is not None else None
+    except Exception:  # any problem is reported by the pure-Python loader
+        return None
+    finally:
+        if loader is not None:
+            loader.dispose()
+
+
+def _compose(text: str, source: str) -> tuple[yaml.Node | None, object]:
+    """The node tree and data by the pure-Python loader; a ContentError on any problem."""
     loader = None
     try:
         loader = yaml.SafeLoader(text)
@@ -90,9 +124,12 @@ def _parse(data: bytes, source: str) -> tuple[Topic, dict[Path_, int]]:
     finally:
         if loader is not None:
             loader.dispose()
-    if node is None or not isinstance(raw, dict):
-        raise ContentError(f"{source}:1: a topic file must be a mapping of keys (id, title, ...)")
+    return node, raw
 
+
+def _validate(
+    node: yaml.Node, raw: dict[str, object], source: str
+) -> tuple[Topic, dict[Path_, int]]:
     lines: dict[Path_, int] = {}
     problems = [f"{source}:{p}" for p in _walk(node, (), lines, set())]
     if problems:
