@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import multiprocessing
 import signal
 import tempfile
 import threading
@@ -174,6 +173,8 @@ def _run(jobs: list[Job], settings: Settings, report: Callable[[Outcome], None])
             outcomes.append(_outcome(index, status, seconds, error, workers))
             report(outcomes[-1])
         return outcomes
+    import multiprocessing  # only when there is more than one leaflet to render
+
     # Imported (and its objects frozen) once here, shared by every forked worker.
     load_renderer()
 

@@ -7,7 +7,6 @@ import functools
 import gc
 import html as htmllib
 import logging
-import mimetypes
 import re
 import unicodedata
 from collections.abc import Iterator
@@ -16,7 +15,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
-from urllib.request import url2pathname
 
 import weblate_fonts
 from babel import Locale
@@ -24,15 +22,6 @@ from babel import Locale
 from leaflets.errors import RenderError
 from leaflets.i18n.languages import bcp47, language_and_script
 from leaflets.paths import ASSETS_DIR, TEMPLATES_DIR
-from leaflets.render.overflow import find_overflows
-from leaflets.render.pdf_hooks import install_hooks
-from leaflets.render.pdf_structure import (
-    add_table_header_scope,
-    join_split_elements,
-    mark_artifacts,
-    mark_languages,
-)
-from leaflets.render.pdf_text import fix_text_layer
 
 FONTS_DIR = Path(weblate_fonts.__file__).resolve().parent / "static" / "weblate_fonts"
 _SANS = FONTS_DIR / "source-sans" / "ttf"
@@ -160,12 +149,18 @@ def load_renderer() -> None:
     """
     import weasyprint  # noqa: F401
 
+    from leaflets.render.pdf_hooks import install_hooks
+
     install_hooks()
     gc.freeze()
 
 
 @functools.cache
 def _fetcher_class() -> type:
+    # Here, not at the top: a build where every leaflet is up to date never renders.
+    import mimetypes
+    from urllib.request import url2pathname
+
     urls = _lazy_weasyprint().urls
 
     class RestrictedURLFetcher(urls.URLFetcher):  # type: ignore[misc, name-defined]
@@ -314,6 +309,14 @@ def _captured_warnings() -> Iterator[_Capture]:
 
 def _finish(document: Any, pdf: Any) -> None:
     """WeasyPrint's finisher: mend the text layer, then the structure tree."""
+    from leaflets.render.pdf_structure import (
+        add_table_header_scope,
+        join_split_elements,
+        mark_artifacts,
+        mark_languages,
+    )
+    from leaflets.render.pdf_text import fix_text_layer
+
     unmatched = fix_text_layer(document, pdf)
     if unmatched:
         raise RenderError(f"{unmatched} text spans could not be matched to their glyphs")
@@ -342,6 +345,8 @@ def write_pdf(
         raise RenderError(
             f"{label}: the fonts for {bcp47(lang)!r} have no glyph for {_codes(missing)}"
         )
+    from leaflets.render.overflow import find_overflows
+
     wp = _lazy_weasyprint()
     sheets = _stylesheets(lang, style, stylesheet)
     fetcher = new_fetcher(extra_files)
