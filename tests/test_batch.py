@@ -55,6 +55,28 @@ def test_a_changed_catalog_rebuilds_only_its_language(project: Path, tmp_path: P
     assert "out/es/breast.pdf  (" in result.output and "out/es/prostate.pdf  (" in result.output
 
 
+def test_a_touched_topic_is_not_rebuilt_and_a_changed_byte_is(
+    project: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "out"
+    run("build", "-l", "en", *TOPICS, "-o", str(out))
+    source = project / "leaflets" / "topics" / "prostate.yaml"
+    info = source.stat()
+    os.utime(source, ns=(info.st_atime_ns, info.st_mtime_ns + 10**9))  # same bytes, new time
+    load_topic.cache_clear()  # as a new process would
+    touched = run("build", "-l", "en", *TOPICS, "-o", str(out))
+    assert _summary(touched.output).startswith("0 built, 2 skipped")
+    # One byte, the same size: the content decides, not the size or the time.
+    text = source.read_bytes()
+    assert text.count(b"title: Prostate calcifications") == 1
+    source.write_bytes(text.replace(b"title: Prostate c", b"title: Prostate C"))
+    load_topic.cache_clear()
+    changed = run("build", "-l", "en", *TOPICS, "-o", str(out))
+    assert _summary(changed.output).startswith("1 built, 1 skipped")
+    pdf_text = PdfReader(out / "en" / "prostate.pdf").pages[0].extract_text()
+    assert "Prostate Calcifications" in pdf_text
+
+
 def test_a_damaged_pdf_is_rebuilt(project: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
     run("build", "-l", "en", *TOPICS, "-o", str(out))
