@@ -76,7 +76,10 @@ def _parse(data: bytes, source: str) -> tuple[Topic, dict[Path_, int]]:
         node, raw = _compose(text, source)
     if node is None or not isinstance(raw, dict):
         raise ContentError(f"{source}:1: a topic file must be a mapping of keys (id, title, ...)")
-    return _validate(node, raw, source)
+    try:
+        return _validate(node, raw, source)
+    except RecursionError:  # libyaml composes deeper documents than the walk can visit
+        raise ContentError(f"{source}: nested too deeply to be a topic file") from None
 
 
 def _compose_fast(text: str) -> tuple[yaml.Node | None, object] | None:
