@@ -86,6 +86,24 @@ def test_a_damaged_pdf_is_rebuilt(project: Path, tmp_path: Path) -> None:
     )
 
 
+def test_a_pdf_changed_in_place_with_its_size_and_time_kept_is_rebuilt(
+    project: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "out"
+    run("build", "-l", "en", *TOPICS, "-o", str(out))
+    pdf = out / "en" / "breast.pdf"
+    info = pdf.stat()
+    with pdf.open("r+b") as fh:  # the same inode, one byte, the same size
+        fh.seek(info.st_size // 2)
+        byte = fh.read(1)
+        fh.seek(info.st_size // 2)
+        fh.write(bytes([byte[0] ^ 0xFF]))
+    os.utime(pdf, ns=(info.st_atime_ns, info.st_mtime_ns))
+    assert pdf.stat().st_mtime_ns == info.st_mtime_ns and pdf.stat().st_size == info.st_size
+    result = run("build", "-l", "en", *TOPICS, "-o", str(out))
+    assert _summary(result.output).startswith("1 built, 1 skipped")
+
+
 def test_a_template_change_rebuilds_everything(
     project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

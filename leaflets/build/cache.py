@@ -160,15 +160,36 @@ def record_path(out_dir: Path, pdf: Path) -> Path:
     return out_dir / CACHE_DIR / pdf.relative_to(out_dir).with_suffix(suffix)
 
 
+def _output_stamp(path: Path) -> list[int]:
+    """What changes whenever a file is written or replaced: size, times and inode.
+
+    The change time (ctime) cannot be set back by a program, unlike the modification time, so
+    a PDF changed in place, even to the same size with its old time restored, never matches.
+    """
+    info = path.stat()
+    return [info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino]
+
+
 def is_fresh(out_dir: Path, pdf: Path, key: str) -> bool:
-    """True when the PDF was built from the same inputs and is still intact."""
+    """True when the PDF was built from the same inputs and is still intact.
+
+    Intact: untouched since it was recorded (its stamp), or else the same bytes (its hash).
+    Hashing every PDF was a quarter of a no-op build's time.
+    """
     try:
         saved = json.loads(record_path(out_dir, pdf).read_text())
-        return bool(saved["key"] == key and _file_hash(pdf) == saved["sha256"])
-    except (OSError, ValueError, KeyError, TypeError):
+        if saved["key"] != key:
+            return False
+        return bool(saved.get("stamp") == _output_stamp(pdf) or _file_hash(pdf) == saved["sha256"])
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return False
 
 
 def save_record(out_dir: Path, pdf: Path, key: str, data: bytes) -> None:
-    """Record a PDF's key, atomically (after the PDF itself is in place)."""
-    _write_json(record_path(out_dir, pdf), {"key": key, "sha256": hashlib.sha256(data).hexdigest()})
+    """Record a PDF's key, hash and stamp, atomically (after the PDF itself is in place)."""
+    record: dict[str, object] = {
+        "key": key,
+        "sha256": hashlib.sha256(data).hexdigest(),
+        "stamp": _output_stamp(pdf),
+    }
+    _write_json(record_path(out_dir, pdf), record)
