@@ -223,6 +223,22 @@ def test_a_port_in_use_is_one_clear_line(tmp_path: Path) -> None:
     assert list(_scratch(tmp_path).iterdir()) == []  # no render workers were left behind
 
 
+def test_an_output_folder_that_cannot_be_made_is_one_clear_line(tmp_path: Path) -> None:
+    (tmp_path / "a-file").write_text("not a folder")
+    out = tmp_path / "a-file" / "out"
+    result = subprocess.run(
+        [LEAFLETS, "serve", "--port", "1", "-o", str(out)],
+        env=_env(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 1, result.stderr
+    assert f"cannot use {out} as the output folder" in result.stderr
+    assert "Traceback" not in result.stderr and "internal error" not in result.stderr
+    assert not out.exists()
+
+
 def test_a_killed_render_worker_is_replaced(tmp_path: Path) -> None:
     """A worker that dies (killed, out of memory) costs nobody a failed request."""
     pool = RenderPool(1)

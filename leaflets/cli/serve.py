@@ -10,7 +10,7 @@ import click
 
 from leaflets.cli.support import FILE, load_brand_option, output_option
 from leaflets.content.models import DEFAULT_BRAND
-from leaflets.errors import UsageError
+from leaflets.errors import LeafletsError, UsageError
 
 
 @click.command()
@@ -92,4 +92,11 @@ def serve(
         click.echo(f"note: e-mail is off: {problem}", err=True)
     if secret_key:
         settings = dataclasses.replace(settings, secret_key=secret_key)
+    try:
+        # Found now, not by the first patient's leaflet failing with a server error.
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise LeafletsError(
+            f"cannot use {out_dir} as the output folder: {exc.strerror or exc}; choose another -o"
+        ) from None
     run_server(settings, click.echo)
