@@ -121,11 +121,12 @@ def missing_glyphs(text: str, lang: str) -> list[str]:
     )
 
 
-def _visible_text(html: str) -> str:
-    return htmllib.unescape(_TAG.sub(" ", html))
-
-
 _TAG = re.compile(r"<[^>]*>")
+
+
+def strip_tags(html: str) -> str:
+    """``html`` with its tags replaced by spaces and its character references decoded."""
+    return htmllib.unescape(_TAG.sub(" ", html))
 
 
 def _lazy_weasyprint() -> Any:
@@ -340,7 +341,7 @@ def write_pdf(
     ``label`` names the leaflet (topic and language) in any error; ``stylesheet`` is the
     main stylesheet under templates/ (review sheets have their own).
     """
-    missing = missing_glyphs(_visible_text(html), lang)
+    missing = missing_glyphs(strip_tags(html), lang)
     if missing:
         raise RenderError(
             f"{label}: the fonts for {bcp47(lang)!r} have no glyph for {_codes(missing)}"

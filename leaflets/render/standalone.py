@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import html as htmllib
 import io
 import re
 from collections.abc import Iterable
@@ -16,14 +15,13 @@ from babel import Locale
 from leaflets.content.models import Brand
 from leaflets.errors import RenderError
 from leaflets.paths import TEMPLATES_DIR
-from leaflets.render.pdf import FAMILIES, PrintStyle, font_families, style_css
+from leaflets.render.pdf import FAMILIES, PrintStyle, font_families, strip_tags, style_css
 
 #: Media types of the image files a brand may use as its logo.
 IMAGE_TYPES = {".svg": "image/svg+xml", ".png": "image/png"}
 #: Characters a browser draws that are not in the text: list bullets, generated content, digits.
 DRAWN_EXTRA = "•◦·:()[], 0123456789"
 
-_TAG = re.compile(r"<[^>]*>")
 #: margin-inline-start, padding-block, border-inline-start-color ...
 _LOGICAL = re.compile(r"^(margin|padding|border)-(inline|block)(?:-(start|end))?(-[a-z]+)?$")
 
@@ -51,8 +49,7 @@ def logo_path(brand: Brand) -> Path | None:
 
 def visible_text(html: str) -> str:
     """The text a browser draws from the body of ``html`` (markup and head left out)."""
-    body = html.split("<body", 1)[-1]
-    return htmllib.unescape(_TAG.sub(" ", body))
+    return strip_tags(html.split("<body", 1)[-1])
 
 
 def _subset_woff2(path: Path, text: str) -> bytes:
