@@ -15,6 +15,7 @@ from leaflets.files import replace_file
 from leaflets.i18n.languages import (
     available_languages,
     bcp47,
+    catalog_spelling,
     compile_catalog,
     leaflet_messages,
     load_po,
@@ -80,11 +81,8 @@ def _replace_if_changed(path: Path, data: bytes) -> bool:
 
 def init(code: str, translated_by: str) -> Path:
     """Create a catalog for a new language from the template, with its provenance header."""
-    parts = code.strip().replace("-", "_").split("_")
-    # One spelling per language, whatever the case typed: ES -> es, pt-br -> pt_BR.
-    parts = [parts[0].lower()] + [p.title() if len(p) == 4 else p.upper() for p in parts[1:]]
     try:
-        locale = Locale.parse("_".join(parts))
+        locale = Locale.parse(catalog_spelling(code.strip()))
     except (ValueError, UnknownLocaleError):
         raise UsageError(
             f"{code!r} is not a language Babel knows (CLDR); try e.g. fr or pt-BR"

@@ -46,12 +46,17 @@ def native_name(lang: str) -> str:
     return name[:1].upper() + name[1:]
 
 
-def language_and_script(code: str) -> tuple[str, str | None] | None:
-    """The language and (likely) script of a code: ``zh-TW`` is Traditional, ``zh`` Simplified."""
+def catalog_spelling(code: str) -> str:
+    """One spelling per code, whatever the case typed: ``ES`` -> ``es``, ``pt-br`` -> ``pt_BR``."""
     parts = code.replace("-", "_").split("_")
     parts = [parts[0].lower()] + [p.title() if len(p) == 4 else p.upper() for p in parts[1:]]
+    return "_".join(parts)
+
+
+def language_and_script(code: str) -> tuple[str, str | None] | None:
+    """The language and (likely) script of a code: ``zh-TW`` is Traditional, ``zh`` Simplified."""
     try:
-        locale = Locale.parse("_".join(parts))
+        locale = Locale.parse(catalog_spelling(code))
         if locale.script is None:
             likely = get_global("likely_subtags").get(locale.language, locale.language)
             return locale.language, parse_locale(likely)[2]
