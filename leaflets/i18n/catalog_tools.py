@@ -16,7 +16,6 @@ from leaflets.i18n.languages import (
     available_languages,
     bcp47,
     catalog_spelling,
-    compile_catalog,
     leaflet_messages,
     load_po,
     po_path,
@@ -26,6 +25,7 @@ from leaflets.i18n.languages import (
 from leaflets.i18n.po_files import (
     LeafletCatalog,
     catalog_bytes,
+    compile_translations,
     fill_header,
     new_template,
     parse_catalog,
@@ -171,8 +171,9 @@ def compile_all(langs: list[str]) -> dict[str, int]:
     """
     skipped = {}
     for lang in langs:
-        compile_catalog(lang)
-        skipped[lang] = sum(1 for m in load_po(lang) if m.id and m.fuzzy)
+        catalog = load_po(lang)  # read once, for compiling and for counting
+        compile_translations(catalog, po_path(lang))
+        skipped[lang] = sum(1 for m in catalog if m.id and m.fuzzy)
     return skipped
 
 
