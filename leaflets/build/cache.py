@@ -92,6 +92,11 @@ def _topic_files(topic: str) -> list[str]:
     return [_input_hash(topic_path(name)) for name in names]
 
 
+def _catalog_hash(lang: str) -> str:
+    """``_input_hash`` of a language's catalog; the source language has none."""
+    return "" if lang == SOURCE_LANGUAGE else _input_hash(po_path(lang))
+
+
 def printed_approval(job: Job) -> list[object]:
     """What the leaflet will print about its approvals today (approving or lapsing rebuilds)."""
     from leaflets.approvals.state import leaflet_approval, signoff
@@ -110,7 +115,7 @@ def cache_key(job: Job, allow_incomplete: bool) -> str:
     parts = {
         **_environment(),
         "topic": _topic_files(topic),
-        "catalog": "" if lang == SOURCE_LANGUAGE else _input_hash(po_path(lang)),
+        "catalog": _catalog_hash(lang),
         "lang": lang,
         "brand": brand.model_dump_json(),
         "logo": _input_hash(brand.logo_file) if brand.logo_file else "",
@@ -125,7 +130,7 @@ def completeness_key(lang: str, topics: list[str]) -> str:
     """A hash of what decides whether a language is complete for ``topics``."""
     parts = {
         **_environment(),
-        "catalog": "" if lang == SOURCE_LANGUAGE else _input_hash(po_path(lang)),
+        "catalog": _catalog_hash(lang),
         "topics": [_topic_files(topic) for topic in topics],
     }
     return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
