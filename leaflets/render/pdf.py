@@ -74,6 +74,12 @@ def font_families(lang: str) -> list[str]:
     return [first, "Leaflet Sans"] if first else ["Leaflet Sans"]
 
 
+def font_stack_css(lang: str) -> str:
+    """The rule that sets the language's font stack on the whole page."""
+    stack = ", ".join(f'"{family}"' for family in font_families(lang))
+    return f"html {{ font-family: {stack}, sans-serif; }}"
+
+
 def language_css(lang: str) -> str:
     """Per-language CSS: the font faces it needs, its font stack and its page-number digits."""
     families = font_families(lang)
@@ -83,8 +89,7 @@ def language_css(lang: str) -> str:
         for family in families
         for weight, style, path in FAMILIES[family]
     ]
-    stack = ", ".join(f'"{family}"' for family in families)
-    rules.append(f"html {{ font-family: {stack}, sans-serif; }}")
+    rules.append(font_stack_css(lang))
     numbering = Locale.parse(lang).default_numbering_system
     if numbering in COUNTER_STYLES:
         style = COUNTER_STYLES[numbering]

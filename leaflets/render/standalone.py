@@ -15,7 +15,14 @@ from babel import Locale
 from leaflets.content.models import Brand
 from leaflets.errors import RenderError
 from leaflets.paths import TEMPLATES_DIR
-from leaflets.render.pdf import FAMILIES, PrintStyle, font_families, strip_tags, style_css
+from leaflets.render.pdf import (
+    FAMILIES,
+    PrintStyle,
+    font_families,
+    font_stack_css,
+    strip_tags,
+    style_css,
+)
 
 #: Media types of the image files a brand may use as its logo.
 IMAGE_TYPES = {".svg": "image/svg+xml", ".png": "image/png"}
@@ -81,8 +88,7 @@ def font_css(lang: str, text: str) -> str:
                 f'@font-face {{ font-family: "{family}"; font-weight: {weight}; '
                 f'font-style: {style}; src: url(data:font/woff2;base64,{data}) format("woff2"); }}'
             )
-    stack = ", ".join(f'"{family}"' for family in font_families(lang))
-    rules.append(f"html {{ font-family: {stack}, sans-serif; }}")
+    rules.append(font_stack_css(lang))
     return "\n".join(rules)
 
 
