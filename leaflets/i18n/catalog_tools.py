@@ -13,6 +13,7 @@ from babel.messages.frontend import parse_mapping_cfg
 from leaflets.errors import CatalogError, UsageError
 from leaflets.files import replace_file
 from leaflets.i18n.languages import (
+    SOURCE_LANGUAGE,
     available_languages,
     bcp47,
     catalog_spelling,
@@ -206,7 +207,7 @@ class Status:
 def status(topics: list[str], langs: list[str] | None = None) -> list[Status]:
     """Counts per topic and language; obsolete entries and the header never count."""
     rows = []
-    for lang in langs or [lang for lang in available_languages() if lang != "en"]:
+    for lang in langs or [lang for lang in available_languages() if lang != SOURCE_LANGUAGE]:
         catalog = load_po(lang)
         review = provenance(lang, catalog).status
         for topic in topics:
