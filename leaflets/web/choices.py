@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from babel import Locale
 
+from leaflets.approvals.records import approvals_path
 from leaflets.approvals.state import LeafletApproval, leaflet_approval
 from leaflets.content.models import Brand
 from leaflets.content.topics import available_topics, load_topic, topic_path
@@ -196,6 +197,4 @@ class Choices:
 
 
 def _approvals_stamp(brand: Brand) -> tuple[int, int]:
-    from leaflets.approvals.records import approvals_path
-
     return file_stamp(approvals_path(brand))
