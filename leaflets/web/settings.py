@@ -10,7 +10,7 @@ from pathlib import Path
 
 from leaflets.content.models import DEFAULT_BRAND, Brand
 from leaflets.errors import LeafletsError
-from leaflets.mail.smtp import is_loopback
+from leaflets.mail.smtp import SmtpSettings, is_loopback
 
 #: Environment variables (documented in README, "Front desk in a browser").
 PASSWORD_VARIABLE = "LEAFLETS_WEB_PASSWORD"
@@ -110,8 +110,6 @@ def mail_environment(env: Mapping[str, str] = os.environ) -> dict[str, str]:
 
 def mail_problem(mail_env: Mapping[str, str]) -> str | None:
     """Why e-mail cannot work with these settings (one line), or None when it can."""
-    from leaflets.mail.smtp import SmtpSettings
-
     try:
         SmtpSettings.from_env(mail_env)
     except LeafletsError as exc:
