@@ -20,9 +20,8 @@ from leaflets.i18n import languages
 from leaflets.mail.addresses import Recipient
 from leaflets.mail.batch import Row
 from leaflets.mail.run import MailRun, run_mail
+from leaflets.web.settings import mail_environment
 
-#: The environment variables `leaflets mail` reads (README, "Mailing handouts").
-MAIL_VARIABLES = ("LEAFLETS_SMTP_", "LEAFLETS_MAIL_FROM")
 #: Pixels across a page-1 preview (about 100 dpi on A4: legible, and a few hundred KB at most).
 PREVIEW_WIDTH = 800
 
@@ -93,7 +92,7 @@ class MailRequest:
 def _mail(request: MailRequest) -> str:
     """Send one patient's leaflet; "" or the one-line reason."""
     _fresh_inputs()
-    for name in [n for n in os.environ if n.startswith(MAIL_VARIABLES)]:
+    for name in mail_environment(os.environ):
         del os.environ[name]
     os.environ.update(request.mail_env)
     run = MailRun(
