@@ -60,7 +60,7 @@ def handle(form: MailForm) -> str | tuple[str, int] | BaseResponse:
     if not form.topic.data or not form.lang.data:
         raise BadRequest(_("Choose a topic and the patient's language first."))
     chosen = leaflet(form.lang.data, form.topic.data, fields)
-    args = {"topic": chosen.topic.name, "lang": chosen.language.tag, **chosen.options.query()}
+    args = chosen.args
     errors = _check(form)
     approval = srv.choices.approval(chosen.options.brand, chosen.topic.name, chosen.language.code)
     if not srv.choices.complete(chosen.topic.name, chosen.language.code):

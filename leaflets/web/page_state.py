@@ -176,15 +176,14 @@ def page_context(
         approval = srv.choices.approval(
             chosen_options.brand, chosen.topic.name, chosen.language.code
         )
-        query_args = chosen_options.query()
-        where = {"lang": chosen.language.tag, "topic": chosen.topic.name}
+        where = chosen.args
         context |= {
             "notices": notices(approval, chosen),
             "mail_allowed": approval.valid or srv.settings.allow_unapproved,
             "mail_set_up": srv.mail_problem is None,
-            "print_url": link("pages.pdf", where | query_args),
-            "download_url": link("pages.pdf", where | query_args | {"download": "1"}),
-            "preview_url": link("pages.preview", where | query_args),
-            "hidden": {"topic": chosen.topic.name, "lang": chosen.language.tag, **query_args},
+            "print_url": link("pages.pdf", where),
+            "download_url": link("pages.pdf", where | {"download": "1"}),
+            "preview_url": link("pages.preview", where),
+            "hidden": where,
         }
     return context

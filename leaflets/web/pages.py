@@ -109,13 +109,10 @@ def open_leaflet() -> BaseResponse:
         }
         flash(_("Choose a topic and the patient's language first."), "error")
         return redirect(link("pages.index", back), code=303)
-    chosen = leaflet(lang, topic, args)
-    query = chosen.options.query()
+    target = leaflet(lang, topic, args).args
     if args.get("download"):
-        query["download"] = "1"
-    where = {"lang": chosen.language.tag, "topic": chosen.topic.name}
-    target = link("pages.pdf", where | query)
-    return redirect(target, code=303)
+        target["download"] = "1"
+    return redirect(link("pages.pdf", target), code=303)
 
 
 def send_mail() -> str | tuple[str, int] | BaseResponse:

@@ -68,6 +68,11 @@ class Leaflet:
         return Job(self.topic.name, self.language.code, Variant(o.brand, o.paper, o.large_print))
 
     @property
+    def args(self) -> dict[str, str]:
+        """The values that name this leaflet in a link or form: topic, language and options."""
+        return {"topic": self.topic.name, "lang": self.language.tag, **self.options.query()}
+
+    @property
     def title(self) -> str:
         """The title in the patient's language."""
         return self.topic.titles.get(self.language.tag, self.topic.title)
