@@ -7,6 +7,7 @@ each line gives the figure, what it is made of, the target and whether it is met
 from __future__ import annotations
 
 import os
+import re
 import statistics
 import sys
 import tempfile
@@ -22,7 +23,7 @@ from leaflets.build.matrix import Job, Variant, leaflet_html, prepare, render_pd
 from leaflets.content import topics
 from leaflets.i18n import languages
 from leaflets.paths import TEMPLATES_DIR
-from leaflets.render.pdf import language_css, style_css
+from leaflets.render.pdf import language_css, style_css, write_pdf
 
 WEASYPRINT = str(Path(sys.executable).with_name("weasyprint"))
 SYNTHETIC = Path(__file__).with_name("synthetic.py")
@@ -74,6 +75,54 @@ def cpu_against_baseline(out: Path) -> Run:
         mine / base <= 0.70,
     )
     return min(ours, key=lambda r: r.cpu)
+
+
+#: What a leaflet draws besides its text: the header, the running footer, the "not approved"
+#: band and the list bullets.
+DECORATION = (
+    re.compile(r'<header class="brand".*?</header>', re.S),
+    re.compile(r'<footer class="page-footer".*?</footer>', re.S),
+    re.compile(r'<div class="approval-band">.*?</div>', re.S),
+)
+
+
+def undecorated(html: str) -> str:
+    """``html`` without the header, footer, band and bullets: text and boxes only."""
+    for part in DECORATION:
+        html = part.sub("", html, count=1)
+    return html.replace("</head>", "<style>ul { list-style: none }</style></head>", 1)
+
+
+def template_floor() -> None:
+    """1b. What template and stylesheet work could save at most: leaflets without decoration.
+
+    Layout and drawing of the text itself stay WeasyPrint's. If the undecorated leaflets are
+    still above target 1, no simpler page layout can reach it.
+    """
+    items = [
+        prepare(Job(topic, lang, Variant()))
+        for lang in ("en", "es", "ru", "zh_Hans")
+        for topic in topics.available_topics()
+    ]
+    pages = [(item, leaflet_html(item)) for item in items]
+
+    def render(strip: bool) -> float:
+        start = time.process_time()
+        for item, html in pages:
+            job = item.job
+            page = undecorated(html) if strip else html
+            write_pdf(page, lang=job.lang, label=job.label, style=job.variant.style)
+        return (time.process_time() - start) / len(pages)
+
+    render(False)  # warm: fonts, stylesheets
+    whole, bare = [], []
+    for _ in range(3):  # alternated: a busy neighbour slows both alike
+        whole.append(render(False))
+        bare.append(render(True))
+    print(
+        f"   floor: undecorated / as printed{min(bare) / min(whole):>21.2f}  ({min(bare):.3f} s vs "
+        f"{min(whole):.3f} s CPU per leaflet; no header, footer, band or bullets)"
+    )
 
 
 def against_bare_weasyprint() -> None:
@@ -207,6 +256,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp)
         one = cpu_against_baseline(out)
+        template_floor()
         against_bare_weasyprint()
         against_shell_loop(out, one)
         every_variant(out)

@@ -261,3 +261,45 @@ def test_draft_mark_on_every_page_with_allow_incomplete(catalogs: Path, tmp_path
     reader = PdfReader(io.BytesIO((tmp_path / "es" / "breast.pdf").read_bytes()))
     for page in reader.pages:
         assert "DRAFT" in page.extract_text()
+
+
+@pytest.mark.parametrize("lang", ["en", "ru", "zh_Hans", "ko"])
+def test_bullet_hangs_before_text_that_lines_up_with_the_next_lines(built: Path, lang: str) -> None:
+    # The bullet is drawn inside its item, its first line pulled back by the bullet's width
+    # (render.pdf.bullet_css): the text after it must start exactly where the item's
+    # following lines do, with the bullet in the margin before it.
+    lines: dict[tuple[int, float], list[tuple[float, str]]] = {}
+    reader = PdfReader(built / lang.replace("_", "-") / "breast.pdf")
+    for number, page in enumerate(reader.pages):
+
+        def visit(
+            text: str, cm: list[float], tm: list[float], *_: object, page: int = number
+        ) -> None:
+            if text.strip():
+                line = (page, round(tm[5] * cm[3] + cm[5], 1))
+                lines.setdefault(line, []).append((tm[4] * cm[0] + cm[4], text.strip()))
+
+        page.extract_text(visitor_text=visit)
+    bulleted = {line: sorted(runs) for line, runs in lines.items() if sorted(runs)[0][1] == "•"}
+    assert len(bulleted) > 10
+    # Per list indent (the boxes indent theirs further): one place for the text after a bullet.
+    text_after: dict[float, set[float]] = {}
+    for runs in bulleted.values():
+        text_after.setdefault(round(runs[0][0], 1), set()).add(round(runs[1][0], 1))
+    for bullet, texts in text_after.items():
+        assert len(texts) == 1, (bullet, texts)
+        assert 2 < min(texts) - bullet < 8  # the bullet and a space before the text
+    # The line after an item's line, starting near the item's text, is that item going on: it
+    # starts exactly where the text after the bullet does.
+    following = []
+    item_text = None
+    for line in sorted(lines, key=lambda line: (line[0], -line[1])):
+        start = min(lines[line])[0]
+        if line in bulleted:
+            item_text = bulleted[line][1][0]
+        elif item_text is not None and abs(start - item_text) < 1.5:
+            following.append((start, item_text))
+        else:
+            item_text = None
+    assert len(following) > 3  # items that run over a line: without them this says nothing
+    assert all(abs(start - text) < 0.3 for start, text in following), following

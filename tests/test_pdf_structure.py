@@ -144,6 +144,44 @@ def test_sections_and_lists_are_one_element_each(built: Path, topic: str, lang: 
     assert tags["/H3"] == len(load_topic(topic).faq)
 
 
+class _Bullets(HTMLParser):
+    """Counts the items of the bulleted lists (not the references, not the inline "See also")."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.open: list[tuple[str, str]] = []
+        self.count = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "li" and [t for t, _ in self.open if t in ("ul", "ol")][-1:] == ["ul"]:
+            self.count += not any("see-also" in classes for _, classes in self.open)
+        if tag not in ("meta", "img", "br"):
+            self.open.append((tag, dict(attrs).get("class") or ""))
+
+    def handle_endtag(self, tag: str) -> None:
+        while self.open and self.open.pop()[0] != tag:
+            pass
+
+
+@pytest.mark.parametrize("lang", ["en", "ar", "zh_Hans"])
+def test_each_bulleted_item_is_a_label_and_a_body(built: Path, lang: str) -> None:
+    # Bullets are drawn inside their item (ar keeps outside markers): either way a screen
+    # reader finds the bullet as the item's Lbl and all of its text in one LBody after it.
+    bullets = _Bullets()
+    bullets.feed(leaflet_html(prepare(Job(TOPICS[0], lang))))
+    with pikepdf.open(built / bcp47(lang) / f"{TOPICS[0]}.pdf") as pdf:
+        items = [e for e, _ in elements(pdf) if e.S == "/LI"]
+        shapes = Counter(tuple(str(kid.S) for kid in kids(item)) for item in items)
+        loose = [
+            i
+            for i in items
+            if isinstance(i.K, pikepdf.Array) and any(isinstance(k, int) for k in i.K)
+        ]
+    assert bullets.count > 10
+    assert shapes[("/Lbl", "/LBody")] == bullets.count
+    assert set(shapes) == {("/Lbl", "/LBody"), ("/LBody",)} and not loose
+
+
 def _pages_below(element: pikepdf.Dictionary, pages: dict[tuple[int, int], int]) -> set[int]:
     found = {pages[element.Pg.objgen]} if "/Pg" in element else set()
     for kid in kids(element):

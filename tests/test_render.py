@@ -62,10 +62,11 @@ def test_uk_variant_by_brand_file_numbers_its_own_references(demo: Path) -> None
 
 def test_emergency_line_with_the_brand_number_or_local_wording(demo: Path) -> None:
     default = squash(pdf_text(demo / "en" / f"{DEMO}.pdf"))
-    assert "Callyourlocalemergencynumbernowif:Youhavechestpain." in default
+    # The bullet is part of the item's text (its Lbl): pypdf reads it in line.
+    assert "Callyourlocalemergencynumbernowif:•Youhavechestpain." in default
     assert "Calltheclinicon+15550100." in default  # the built-in brand has a phone
     uk = squash(pdf_text(demo / "uk" / "en" / f"{DEMO}.pdf"))
-    assert "Call911nowif:Youhavechestpain." in uk
+    assert "Call911nowif:•Youhavechestpain." in uk
     assert "local" not in uk
     assert "Calltheclinic" not in uk  # this brand gives no phone
 

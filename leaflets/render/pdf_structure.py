@@ -253,3 +253,44 @@ def _absorb(tree: _Tree, into: Any, piece: Any) -> list[Any]:
             tree.nums[k] = into.reference
     piece.free = "f"
     return moved
+
+
+def wrap_list_bodies(pdf: Any) -> None:
+    """Put what follows a list item's label into an LBody, as for a bullet outside the item.
+
+    A bullet drawn inside its item (leaflet.css) is tagged Lbl, but WeasyPrint 70 then leaves
+    the item's text directly in the LI, where PDF expects a label and a body. Run after
+    ``join_split_elements``, so that an item continued on the next page gets one body.
+    """
+    tree = _Tree(pdf)
+    for item in list(tree.walk(tree.document)):
+        if item["S"] != "/LI" or not any(kid["S"] == "/Lbl" for kid in tree.kids(item)):
+            continue
+        loose = [kid for kid in item["K"] if not _is_label_or_body(tree, kid)]
+        if not loose:
+            continue
+        body = pydyf.Dictionary(
+            {"Type": "/StructElem", "S": "/LBody", "K": pydyf.Array(loose), "Pg": item["Pg"]}
+        )
+        body["P"] = item.reference
+        pdf.add_object(body)
+        item["K"] = pydyf.Array([kid for kid in item["K"] if kid not in loose] + [body.reference])
+        for kid in loose:
+            _reparent(tree, kid, item, body)
+
+
+def _is_label_or_body(tree: _Tree, kid: Any) -> bool:
+    return _is_reference(kid) and _object(tree.pdf, kid).get("S") in ("/Lbl", "/LBody")
+
+
+def _reparent(tree: _Tree, kid: Any, old: Any, new: Any) -> None:
+    """Make ``new`` the parent of ``kid`` (an element, an MCID or a marked-content reference)."""
+    if _is_reference(kid):
+        _object(tree.pdf, kid)["P"] = new.reference
+        return
+    page, mcid = (
+        (tree.pages.index(old["Pg"]), kid)
+        if isinstance(kid, int)
+        else (tree.pages.index(kid["Pg"]), kid["MCID"])
+    )
+    tree.page_mcids(page)[mcid] = new.reference
