@@ -181,3 +181,18 @@ def test_missing_brand_file(tmp_path: Path) -> None:
     result = run("build", "--brand", str(tmp_path / "nope.toml"))
     assert result.exit_code == 1
     assert "nope.toml: cannot read brand file" in result.output
+
+
+def test_clinic_name_with_css_and_html_syntax_prints_as_written(
+    brand_dir: Path, tmp_path: Path
+) -> None:
+    # The PDF's page footer is CSS content made from the clinic's name (render.html): quotes,
+    # backslashes, braces and a closing </style> must print as written, never end the string.
+    name = 'Clinic "A" \\ B; } @page { x </style><b>C</b>'
+    brand = _write(brand_dir, name="'" + name + "'")
+    result = run("build", "-l", "en", "breast", "--brand", str(brand), "-o", str(tmp_path))
+    assert result.exit_code == 0, result.output
+    pdf = tmp_path / "riverside" / "en" / "breast-letter.pdf"
+    pages = [page.extract_text() for page in PdfReader(pdf).pages]
+    for number, text in enumerate(pages, 1):  # page 2 on: the footer is the only place
+        assert name in text and f"Page {number} of {len(pages)}" in text, (number, text)

@@ -67,6 +67,11 @@ COUNTER_STYLES = {
 }
 
 
+def page_digits(lang: str) -> str | None:
+    """The CSS counter style that writes numbers in the language's own digits; None for 0-9."""
+    return COUNTER_STYLES.get(Locale.parse(lang).default_numbering_system)
+
+
 def font_families(lang: str) -> list[str]:
     """The font stack for a language, most specific first."""
     script = (language_and_script(lang) or ("", None))[1]
@@ -109,9 +114,8 @@ def language_css(lang: str) -> str:
     ]
     rules.append(font_stack_css(lang))
     rules.append(bullet_css(lang))
-    numbering = Locale.parse(lang).default_numbering_system
-    if numbering in COUNTER_STYLES:
-        style = COUNTER_STYLES[numbering]
+    style = page_digits(lang)
+    if style:
         rules.append(f".page-number::before {{ content: counter(page, {style}); }}")
         rules.append(f".page-count::before {{ content: counter(pages, {style}); }}")
     return "\n".join(rules)

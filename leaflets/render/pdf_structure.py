@@ -154,13 +154,24 @@ def _furniture(tree: _Tree, element: Any) -> Any:
     top = element
     while _object(tree.pdf, top["P"]) is not tree.document:
         top = _object(tree.pdf, top["P"])
-    html = tree.html(top)
     properties = pydyf.Dictionary({"Type": "/Pagination"})
-    properties["Subtype"] = "/Footer" if html is not None and html.tag == "footer" else "/Header"
+    properties["Subtype"] = "/Footer" if _in_footer(tree, top) else "/Header"
     lang = tree.lang_of(element)
     if lang.lower() != tree.lang.lower():
         properties["Lang"] = pydyf.String(lang)
     return properties
+
+
+def _in_footer(tree: _Tree, top: Any) -> bool:
+    """Whether page furniture is the page footer: a <footer>, or page-margin content that lies
+    in the lower half of its page (text from CSS has no element; leaflet.css puts the footer
+    there, the "not approved" band is an element)."""
+    html = tree.html(top)
+    if html is not None:
+        return bool(html.tag == "footer")
+    box = tree.sources.get(top.number)
+    page_height = float(_object(tree.pdf, top["Pg"])["MediaBox"][3])  # points
+    return box is not None and box.position_y * 0.75 > page_height / 2  # CSS px to points
 
 
 def _rewrite_marked_content(tree: _Tree, artifacts: dict[tuple[int, int], Any]) -> None:
