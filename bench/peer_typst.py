@@ -8,6 +8,7 @@ source and the PDF: `.venv/bin/python bench/peer_typst.py /tmp/typst-breast`.
 
 from __future__ import annotations
 
+import re
 import statistics
 import subprocess
 import sys
@@ -218,7 +219,12 @@ def _table(node: Node) -> list[str]:
 
 
 def leaflet_source(topic: str = "breast", lang: str = "en") -> str:
-    return typst_source(leaflet_html(prepare(Job(topic, lang))))
+    item = prepare(Job(topic, lang))
+    # The PDF's HTML has no footer element (its footer is page-margin CSS): the HTML page's.
+    page = leaflet_html(item, standalone=True)
+    footer = re.search(r'<footer class="page-footer".*?</footer>', page, re.S)
+    assert footer is not None
+    return typst_source(leaflet_html(item).replace("</body>", footer.group(0) + "</body>", 1))
 
 
 def _median_seconds(action: object, runs: int) -> float:
