@@ -264,3 +264,40 @@ def test_browser_css_resolves_logical_properties_by_direction() -> None:
         ".f { color: red }\n"
     )
     assert "padding-left: 4mm" in browser_css(css, "ltr")
+
+
+#: The start of every line of each bulleted item's text, in the browser's layout.
+LINE_STARTS = """
+const starts = [];
+for (const item of document.querySelectorAll("main ul > li")) {
+  if (item.closest(".see-also")) continue;
+  const range = document.createRange();
+  range.selectNodeContents(item);
+  const rtl = getComputedStyle(item).direction === "rtl";
+  const lines = new Map();
+  for (const rect of range.getClientRects()) {
+    const top = Math.round(rect.top);
+    const edge = rtl ? rect.right : rect.left;
+    lines.set(top, lines.has(top) ? (rtl ? Math.max : Math.min)(lines.get(top), edge) : edge);
+  }
+  starts.push([...lines.values()]);
+}
+return starts;
+"""
+
+
+@pytest.mark.parametrize("name", ["en", "ar"])
+def test_bullets_hang_beside_text_that_lines_up_in_a_browser(
+    pages: dict[str, Path], name: str, tmp_path: Path
+) -> None:
+    # The PDF hangs bullets inside their items by the font's bullet width; a browser draws its
+    # own bullet, so the page hangs them outside: every line of an item starts at one place.
+    from live_server import chromium
+
+    with chromium(tmp_path) as browser:
+        browser.set_window_size(900, 1400)
+        browser.get(pages[name].as_uri())
+        items = browser.execute_script(LINE_STARTS)
+    wrapped = [starts for starts in items if len(starts) > 1]
+    assert len(items) > 10 and wrapped, items
+    assert all(max(s) - min(s) < 1 for s in wrapped), wrapped

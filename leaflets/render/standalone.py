@@ -18,7 +18,6 @@ from leaflets.paths import TEMPLATES_DIR
 from leaflets.render.pdf import (
     FAMILIES,
     PrintStyle,
-    bullet_css,
     font_families,
     font_stack_css,
     strip_tags,
@@ -90,7 +89,6 @@ def font_css(lang: str, text: str) -> str:
                 f'font-style: {style}; src: url(data:font/woff2;base64,{data}) format("woff2"); }}'
             )
     rules.append(font_stack_css(lang))
-    rules.append(bullet_css(lang))
     return "\n".join(rules)
 
 
