@@ -282,3 +282,31 @@ def test_no_idle_workers(tmp_path: Path) -> None:
     assert _summary(result.output).endswith("(1 worker)"), result.output
     result = run("build", "-l", "en", "-l", "fr", "breast", "-o", str(tmp_path), "-j", "8")
     assert _summary(result.output).endswith("(2 workers)"), result.output
+
+
+def test_sigterm_caught_inside_a_weakref_callback_still_stops_quietly() -> None:
+    # The race behind a rare "Exception ignored ... Traceback" on SIGTERM: the handler raised
+    # inside a weakref callback, where Python prints the exception and goes on. The build's
+    # unraisable hook sends the signal again, to be handled in ordinary code.
+    code = """
+import signal, sys, time, weakref
+from leaflets.build import batch
+from leaflets.errors import Terminated
+signal.signal(signal.SIGTERM, batch._on_terminate)
+sys.unraisablehook = batch._terminate_later
+class Thing: pass
+def callback(ref): batch._on_terminate(signal.SIGTERM, None)
+thing = Thing()
+ref = weakref.ref(thing, callback)
+try:
+    del thing
+    for _ in range(100): time.sleep(0.01)  # ordinary code, for a second at most
+    print("went on")
+except Terminated:
+    print("stopped")
+"""
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60
+    )
+    assert done.stdout.strip() == "stopped", done.stdout + done.stderr
+    assert "Traceback" not in done.stderr and "ignored" not in done.stderr, done.stderr

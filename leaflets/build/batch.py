@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import signal
+import sys
 import tempfile
 import threading
 import time
@@ -10,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
+from typing import Any
 
 from leaflets.build.cache import cache_key, is_fresh, save_record
 from leaflets.build.matrix import (
@@ -75,6 +78,21 @@ def _on_terminate(signum: int, frame: FrameType | None) -> None:
     raise Terminated
 
 
+def _terminate_later(unraisable: Any) -> None:
+    """``sys.unraisablehook``: a SIGTERM that landed where it cannot unwind is sent again.
+
+    The handler's exception cannot leave a weakref callback or a finaliser: Python prints it
+    as ignored, with a traceback, and goes on. Sent again from another thread, once this hook
+    has returned, the signal is handled in ordinary code, which unwinds as it should.
+    """
+    if isinstance(unraisable.exc_value, Terminated):
+        again = threading.Timer(0.01, os.kill, (os.getpid(), signal.SIGTERM))
+        again.daemon = True
+        again.start()
+        return
+    sys.__unraisablehook__(unraisable)
+
+
 def _render(index: int) -> tuple[int, str, float, str]:
     """Render, write and record one leaflet; never raises."""
     work, settings = _WORK[index], _SETTINGS
@@ -135,10 +153,12 @@ def run_batch(
     if threading.current_thread() is not threading.main_thread():
         return _run(jobs, settings, report)  # only the main thread may set signal handlers
     previous = signal.signal(signal.SIGTERM, _on_terminate)
+    sys.unraisablehook = _terminate_later
     try:
         return _run(jobs, settings, report)
     finally:
         signal.signal(signal.SIGTERM, previous)
+        sys.unraisablehook = sys.__unraisablehook__
 
 
 def _run(jobs: list[Job], settings: Settings, report: Callable[[Outcome], None]) -> list[Outcome]:
