@@ -152,13 +152,13 @@ def run_batch(
     """
     if threading.current_thread() is not threading.main_thread():
         return _run(jobs, settings, report)  # only the main thread may set signal handlers
-    previous = signal.signal(signal.SIGTERM, _on_terminate)
+    previous, previous_hook = signal.signal(signal.SIGTERM, _on_terminate), sys.unraisablehook
     sys.unraisablehook = _terminate_later
     try:
         return _run(jobs, settings, report)
     finally:
         signal.signal(signal.SIGTERM, previous)
-        sys.unraisablehook = sys.__unraisablehook__
+        sys.unraisablehook = previous_hook
 
 
 def _run(jobs: list[Job], settings: Settings, report: Callable[[Outcome], None]) -> list[Outcome]:
