@@ -225,6 +225,11 @@ def test_traditional_chinese_is_not_given_simplified() -> None:
         ("About 7.5 in 100.", "Environ 7,5 sur 100.", True),
         ("It scanned 1,504 men.", "Il a examiné 1\u00a0540 hommes.", False),
         ("It scanned 1,504 men.", "Il a examiné 1 hommes et 504.", False),
+        # Other digits are read by value; hidden characters inside a number are not seen.
+        ("About 50 in 100.", "\u0646\u062d\u0648 \u0665\u0660 / \u0661\u0660\u0660.", True),
+        ("About 50 in 100.", "\u0646\u062d\u0648 \u0665\u0661 / \u0661\u0660\u0660.", False),
+        ("About 50 in 100.", "Environ\u00a05\u200b0 sur 100.", True),
+        ("About 50 in 100.", "Environ\u00a05\u200b1 sur 100.", False),
     ],
 )
 def test_number_check_compares_grouped_thousands_by_value(
@@ -240,3 +245,19 @@ def test_number_check_compares_grouped_thousands_by_value(
     else:
         with pytest.raises(TranslationError):
             numbers(None, message)
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("Plain text, with spaces.", []),
+        ("Avant\u00a0: 1\u202f504 femmes\u3000", []),
+        ("Avant\u00a0: 1\u202e504", ["\u202e"]),
+        ("Avant\u00a0:\u200b 1 504\u2028", ["\u200b", "\u2028"]),
+        ("line\nbreak\tand private \ue000", ["\n", "\t", "\ue000"]),
+    ],
+)
+def test_invisible_characters_are_found_beside_any_space(text: str, found: list[str]) -> None:
+    from leaflets.content.models import invisible_characters
+
+    assert invisible_characters(text) == found

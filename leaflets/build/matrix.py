@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import gettext
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from leaflets.approvals.state import Signoff, leaflet_approval, signoff
@@ -176,8 +176,14 @@ class Prepared:
     related: tuple[Topic, ...] = ()
 
 
-#: A language's catalog as read and checked, and its translations compiled from it.
-Compiled = tuple[LeafletCatalog, gettext.GNUTranslations]
+@dataclass(frozen=True)
+class Compiled:
+    """A language's catalog as read and checked, and its translations compiled from it."""
+
+    catalog: LeafletCatalog
+    translations: gettext.GNUTranslations
+    #: What find_gaps found for each string so far (the catalog does not change in a batch).
+    verdicts: dict[str, str] = field(default_factory=dict)
 
 
 def _compiled(lang: str, memo: dict[str, Compiled] | None) -> Compiled:
@@ -187,7 +193,7 @@ def _compiled(lang: str, memo: dict[str, Compiled] | None) -> Compiled:
     catalog = load_po(lang)
     provenance(lang, catalog)  # a broken provenance header is still an error
     # Compiled from the very catalog that is checked: a .mo file in the tree is never read.
-    compiled = (catalog, compile_translations(catalog, po_path(lang)))
+    compiled = Compiled(catalog, compile_translations(catalog, po_path(lang)))
     if memo is not None:
         memo[lang] = compiled
     return compiled
@@ -214,14 +220,14 @@ def prepare(
             approval=approval,
             related=related,
         )
-    catalog, translations = _compiled(job.lang, catalogs)
-    gaps = find_gaps(catalog, leaflet_messages(job.topic))
+    compiled = _compiled(job.lang, catalogs)
+    gaps = find_gaps(compiled.catalog, leaflet_messages(job.topic), compiled.verdicts)
     if gaps and not allow_incomplete:
         raise CatalogError(_describe_gaps(job, gaps))
     return Prepared(
         job,
         topic,
-        translations,
+        compiled.translations,
         draft=bool(gaps),
         unreviewed=review is None,
         approval=approval,

@@ -234,18 +234,31 @@ def needed_entries(
             yield message, catalog.get(message.msgid)
 
 
-def find_gaps(catalog: Catalog, messages: Iterable[Message]) -> list[Gap]:
-    """The needed strings that are untranslated or fuzzy in ``catalog``."""
+def find_gaps(
+    catalog: Catalog, messages: Iterable[Message], verdicts: dict[str, str] | None = None
+) -> list[Gap]:
+    """The needed strings that are untranslated, fuzzy or faulty in ``catalog``.
+
+    ``verdicts`` keeps what was found for each string ("" for nothing), for later calls on the
+    same unchanged catalog: the leaflets of a language share most of their strings.
+    """
+    verdicts = {} if verdicts is None else verdicts
     gaps: list[Gap] = []
     for message, entry in needed_entries(catalog, messages):
-        line = entry.lineno if entry is not None else None
-        if entry is None or not entry.string or not isinstance(entry.string, str):
-            gaps.append(Gap(message, "untranslated", line))
-        elif entry.fuzzy:
-            gaps.append(Gap(message, "fuzzy", line))
-        elif errors := problems(catalog, entry, template=message.msgid in template_msgids()):
-            gaps.append(Gap(message, "; ".join(errors), line))
+        if message.msgid not in verdicts:
+            verdicts[message.msgid] = _verdict(catalog, message, entry)
+        if status := verdicts[message.msgid]:
+            gaps.append(Gap(message, status, entry.lineno if entry is not None else None))
     return gaps
+
+
+def _verdict(catalog: Catalog, message: Message, entry: CatalogEntry | None) -> str:
+    """What keeps a translation from being printed; "" when nothing does."""
+    if entry is None or not entry.string or not isinstance(entry.string, str):
+        return "untranslated"
+    if entry.fuzzy:
+        return "fuzzy"
+    return "; ".join(problems(catalog, entry, template=message.msgid in template_msgids()))
 
 
 def completeness(lang: str, topics: Iterable[str]) -> float:

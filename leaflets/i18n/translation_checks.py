@@ -7,6 +7,7 @@ build or ``leaflets check`` looks at. They are also registered as Babel checkers
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Iterator
@@ -15,12 +16,14 @@ from pathlib import Path
 from babel.core import get_global, parse_locale
 from babel.messages.catalog import Catalog, Message, TranslationError
 
-from leaflets.content.models import CITATION_RE, INVISIBLE_CATEGORIES, cited_keys
+from leaflets.content.models import CITATION_RE, cited_keys, invisible_characters
 
 _URL = re.compile(r"https?://[^\s<>\"'\])]+")
 _TAG = re.compile(r"<[^>]*>")
 _PLACEHOLDER = re.compile(r"%\(\w+\)s")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+#: A decimal digit other than 0-9 (Arabic-Indic, Devanagari...): ``\d`` matches all of Nd.
+_OTHER_DIGIT = re.compile(r"(?![0-9])\d")
 #: A whole number written in groups of three: 1,504 / 1.504 / 1 504 (no-break or narrow space).
 _GROUPED = re.compile(r"(?<![\d.,])(\d{1,3})((?:[,.\u00a0\u202f]\d{3})+)(?![\d]|[.,]\d)")
 _LINE_BREAK = re.compile(r"[\r\n\u2028\u2029\x85\x0b\x0c]")
@@ -39,9 +42,7 @@ def _pairs(message: Message) -> Iterator[tuple[str, str]]:
 
 def _ascii_digits(text: str) -> str:
     """Write every decimal digit (Arabic-Indic, Devanagari...) as 0-9."""
-    if not any(c.isdecimal() and not c.isascii() for c in text):
-        return text
-    return "".join(str(unicodedata.digit(c)) if c.isdecimal() else c for c in text)
+    return _OTHER_DIGIT.sub(lambda digit: str(unicodedata.digit(digit[0])), text)
 
 
 def citations(catalog: Catalog | None, message: Message) -> None:
@@ -62,7 +63,8 @@ def numbers(catalog: Catalog | None, message: Message) -> None:
     for english, translation in _pairs(message):
 
         def found(text: str) -> list[str]:
-            shown = "".join(c for c in text if unicodedata.category(c) != "Cf")
+            hidden = [c for c in invisible_characters(text) if unicodedata.category(c) == "Cf"]
+            shown = text.translate(dict.fromkeys(map(ord, hidden))) if hidden else text
             plain = _PLACEHOLDER.sub("", CITATION_RE.sub("", _ascii_digits(shown)))
             # Languages group thousands differently; compare the value, not the separator.
             plain = _GROUPED.sub(lambda m: m.group(1) + re.sub(r"\D", "", m.group(2)), plain)
@@ -112,15 +114,19 @@ def length(catalog: Catalog | None, message: Message) -> None:
             )
 
 
-def one_line(catalog: Catalog | None, message: Message) -> None:
-    """The mail subject's translation has no line break (a header is one line)."""
+@functools.cache
+def _one_line_ids() -> frozenset[str]:
+    """The English of every string that becomes a one-line mail header."""
     from leaflets.i18n.languages import interface_messages  # here: i18n may import this module
 
-    one_line_ids = {
-        m.msgid for m in interface_messages("mail") if Path(m.source).name in ONE_LINE_TEMPLATES
-    }
+    mail = interface_messages("mail")
+    return frozenset(m.msgid for m in mail if Path(m.source).name in ONE_LINE_TEMPLATES)
+
+
+def one_line(catalog: Catalog | None, message: Message) -> None:
+    """The mail subject's translation has no line break (a header is one line)."""
     for english, translation in _pairs(message):
-        if english in one_line_ids and _LINE_BREAK.search(translation):
+        if english in _one_line_ids() and _LINE_BREAK.search(translation):
             raise TranslationError("the mail subject must be one line; remove the line break")
 
 
@@ -148,7 +154,7 @@ def _script(catalog: Catalog | None) -> str | None:
 
 
 def _invisible(text: str, allowed: frozenset[str]) -> list[str]:
-    return [c for c in text if unicodedata.category(c) in INVISIBLE_CATEGORIES and c not in allowed]
+    return [c for c in invisible_characters(text) if c not in allowed]
 
 
 def invisible(catalog: Catalog | None, message: Message) -> None:

@@ -1,9 +1,10 @@
-"""Hooks into WeasyPrint 70: what each span and structure element shows; cheaper glyph arrays."""
+"""Hooks into WeasyPrint 70: what each span and structure element shows; cheaper arrays, zlib."""
 
 from __future__ import annotations
 
 import re
 import unicodedata
+import zlib
 from collections.abc import Iterator
 from typing import Any
 
@@ -17,7 +18,7 @@ from leaflets.render.pdf_letters import line_glyphs, needs_own_codes
 
 
 def install_hooks() -> None:
-    """Wrap ``draw_first_line`` and ``_build_box_tree`` once per process."""
+    """Wrap ``draw_first_line`` and ``_build_box_tree``; tune cffi and zlib. Once per process."""
     from weasyprint.draw import text
     from weasyprint.pdf import tags
 
@@ -49,6 +50,7 @@ def install_hooks() -> None:
     text.draw_first_line = recording_draw_first_line
     tags._build_box_tree = recording_build_box_tree
     _share_array_types()
+    _compress_at_default_level()
 
 
 def _share_array_types() -> None:
@@ -79,6 +81,28 @@ class _SizedArrays:
         if sized and init is not None and len(init) == int(sized[2]):
             return self._ffi.new(f"{sized[1]}[]", init)
         return self._ffi.new(cdecl, init)
+
+
+def _compress_at_default_level() -> None:
+    """Have pydyf deflate the PDF's streams at zlib's default level (6), not at 9.
+
+    Level 9 took 3.6 % of a render's CPU and made the leaflets 1.3 % smaller than level 6
+    (49 leaflets in 7 languages: 0.60 s against 0.23 s of zlib, 3.11 MB against 3.15 MB).
+    """
+    import pydyf
+
+    pydyf.zlib = _DefaultLevelZlib()
+
+
+class _DefaultLevelZlib:
+    """The zlib module, except that ``compressobj`` ignores the level it is asked for."""
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(zlib, name)
+
+    @staticmethod
+    def compressobj(level: int = zlib.Z_DEFAULT_COMPRESSION, *args: Any, **kwargs: Any) -> Any:
+        return zlib.compressobj(zlib.Z_DEFAULT_COMPRESSION, *args, **kwargs)
 
 
 def _ends_ltr(text: str) -> bool:
