@@ -319,3 +319,47 @@ def test_streams_are_deflated_at_zlibs_default_level(built: Path) -> None:
     assert len(streams) > 10  # page contents, font files, object streams
     for stream in streams:
         assert stream._data == zlib.compress(stream.get_data(), 6)
+
+
+#: Run in a fresh interpreter: records every process started while the renderer loads.
+LOAD_RENDERER = """
+import subprocess, sys
+started = []
+popen = subprocess.Popen.__init__
+def record(self, args, *rest, **options):
+    started.append(args)
+    popen(self, args, *rest, **options)
+subprocess.Popen.__init__ = record
+{setup}
+from leaflets.render.pdf import load_renderer
+load_renderer()
+import weasyprint.text.ffi as ffi
+print(started, ffi.harfbuzz_subset is not None)
+"""
+
+#: Another system: no library loads by its file name, only through ctypes' search.
+NO_FILE_NAMES = """
+import cffi, ctypes.util
+dlopen = cffi.FFI.dlopen
+def dlopen_found_names_only(self, name, *rest):
+    if ctypes.util.find_library("c") is None:
+        raise OSError(name)
+    return dlopen(self, name, *rest)
+cffi.FFI.dlopen = dlopen_found_names_only
+"""
+
+
+@pytest.mark.parametrize(
+    ("setup", "searches"), [("", False), (NO_FILE_NAMES, True)], ids=["linux", "elsewhere"]
+)
+def test_renderer_loads_its_libraries_without_running_gcc(setup: str, searches: bool) -> None:
+    # ctypes' search runs ldconfig and gcc for each name WeasyPrint tries (render/pdf.py).
+    code = LOAD_RENDERER.format(setup=setup)
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    started, subset = result.stdout.rsplit(" ", 1)
+    assert subset == "True\n"  # HarfBuzz's fast subsetter is loaded either way
+    assert (started != "[]") == searches, started
+    assert "WeasyPrint could not import" not in result.stdout
