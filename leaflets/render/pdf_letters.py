@@ -126,8 +126,9 @@ def _merge_marks(
             base, base_letters = merged[-1]
             merged[-1] = (base + group, base_letters + letters)
             continue
-        for glyph in group:
-            glyph.deferred = glyph.deferred and not only_marks
+        if only_marks:  # nothing to sit on: drawn in line, with the letters
+            for glyph in group:
+                glyph.deferred = False
         merged.append((group, letters))
     return merged
 
@@ -141,6 +142,9 @@ def _share(cluster: list[DrawnGlyph], letters: str, rtl: bool) -> None:
     none: they are drawn after the line, where they would break the word for poppler.
     """
     bearers = [glyph for glyph in cluster if not glyph.deferred]
+    if len(bearers) == 1 and (len(letters) < 2 or not rtl):
+        bearers[0].letters[0] = letters  # nearly every cluster: one glyph, its letters
+        return
     if not bearers:
         return
     ordered = list(reversed(letters)) if rtl else list(letters)

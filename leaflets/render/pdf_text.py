@@ -42,6 +42,8 @@ def fix_text_layer(document: Any, pdf: Any) -> int:
     WeasyPrint drew them.
     """
     fonts = font_codes(document)
+    # By the name as the content stream sets it ("/abcdef Tf"), read once per drawn glyph.
+    by_token = {b"/" + name.encode(): codes for name, codes in fonts.items()}
     unmatched = 0
     for stream in pdf.objects:
         spans = getattr(stream, "leaflets_spans", None)
@@ -51,7 +53,7 @@ def fix_text_layer(document: Any, pdf: Any) -> int:
         for start, chunk in enumerate(chunks):
             if isinstance(chunk, dict) and chunk.get("MCID") in spans:
                 try:
-                    _rewrite_span(chunks, start, spans[chunk["MCID"]], fonts)
+                    _rewrite_span(chunks, start, spans[chunk["MCID"]], by_token)
                 except (_Mismatch, StopIteration, KeyError, ValueError):
                     unmatched += 1
     for name, codes in fonts.items():
@@ -61,7 +63,7 @@ def fix_text_layer(document: Any, pdf: Any) -> int:
 
 
 def _rewrite_span(
-    chunks: list[Any], start: int, glyphs: list[DrawnGlyph], fonts: dict[str, FontCodes]
+    chunks: list[Any], start: int, glyphs: list[DrawnGlyph], fonts: dict[bytes, FontCodes]
 ) -> None:
     if not glyphs:
         return
@@ -75,7 +77,7 @@ def _rewrite_span(
     ):
         raise _Mismatch
     items = _reading_order(list(zip(placed, glyphs, strict=True)), fonts)
-    codes = [_codes(fonts[_name(item.placed.font)], item) for item in items]
+    codes = [_codes(fonts[item.placed.font], item) for item in items]
     closing = _close_line(items, fonts)
     unchanged = all(c == [item.placed.code] for c, item in zip(codes, items, strict=True))
     if unchanged and not closing and [item.placed for item in items] == placed:
@@ -83,7 +85,7 @@ def _rewrite_span(
     chunks[begin + 2 : end] = _emit(items, codes, fonts) + closing
 
 
-def _close_line(items: list[_Item], fonts: dict[str, FontCodes]) -> list[bytes]:
+def _close_line(items: list[_Item], fonts: dict[bytes, FontCodes]) -> list[bytes]:
     """At the end of a box of right-to-left text, a blank glyph off the line that means nothing.
 
     pypdf joins the text of every box on a line into one right-to-left run and reverses it,
@@ -94,7 +96,7 @@ def _close_line(items: list[_Item], fonts: dict[str, FontCodes]) -> list[bytes]:
     last = next((item for item in reversed(items) if not item.glyph.deferred), None)
     if last is None or not last.glyph.rtl_line:
         return []
-    codes = fonts[_name(last.placed.font)]
+    codes = fonts[last.placed.font]
     if not codes.can_carry():
         return []
     away = 2 * float(last.placed.size)
@@ -112,7 +114,7 @@ class _Item:
 
 
 def _reading_order(
-    pairs: list[tuple[_Placed, DrawnGlyph]], fonts: dict[str, FontCodes]
+    pairs: list[tuple[_Placed, DrawnGlyph]], fonts: dict[bytes, FontCodes]
 ) -> list[_Item]:
     """The glyphs in the order extractors should read them; marks last.
 
@@ -142,7 +144,7 @@ def _reading_order(
         gap = 0.0
         while run[0].glyph.rtl and len(run) > 1 and "".join(run[0].glyph.letters).isspace():
             space = run.pop(0).placed
-            gap += fonts[_name(space.font)].width(space.code) * float(space.size) / 1000
+            gap += fonts[space.font].width(space.code) * float(space.size) / 1000
         run[-1].gap = gap
         _start_right_to_left(run[0].glyph)
         ordered.extend(run)
@@ -195,10 +197,6 @@ def _start_right_to_left(glyph: DrawnGlyph) -> None:
         glyph.letters.insert(0, _ALM)
 
 
-def _name(font: bytes) -> str:
-    return font[1:].decode()
-
-
 def _codes(codes: FontCodes, item: _Item) -> list[int]:
     glyph = item.glyph
     if not codes.can_carry() and len(glyph.letters) > 1:
@@ -216,7 +214,7 @@ def _codes(codes: FontCodes, item: _Item) -> list[int]:
     ]
 
 
-def _parse(region: list[Any], fonts: dict[str, FontCodes]) -> list[_Placed]:
+def _parse(region: list[Any], fonts: dict[bytes, FontCodes]) -> list[_Placed]:
     """The glyphs a sequence of Tf, Ts and TJ operators draws, with their pen positions."""
     placed: list[_Placed] = []
     font = size = b""
@@ -230,7 +228,7 @@ def _parse(region: list[Any], fonts: dict[str, FontCodes]) -> list[_Placed]:
             rise = chunk.split()[0]
         elif chunk.endswith(b"TJ") and font:
             scale = float(size) / 1000
-            codes = fonts[_name(font)]
+            codes = fonts[font]
             for hexa, number in _TJ_ITEM.findall(chunk[1 : chunk.rindex(b"]")]):
                 if number:
                     x -= float(number) * scale
@@ -243,7 +241,7 @@ def _parse(region: list[Any], fonts: dict[str, FontCodes]) -> list[_Placed]:
     return placed
 
 
-def _emit(items: list[_Item], codes: list[list[int]], fonts: dict[str, FontCodes]) -> list[bytes]:
+def _emit(items: list[_Item], codes: list[list[int]], fonts: dict[bytes, FontCodes]) -> list[bytes]:
     """Tf, Ts and TJ operators that draw the glyphs at their positions, in the given order."""
     out: list[bytes] = []
     parts: list[bytes] = []
@@ -270,7 +268,7 @@ def _emit(items: list[_Item], codes: list[list[int]], fonts: dict[str, FontCodes
         if abs(move) > 1e-3:
             parts.append(b"%.3f" % -move)
         parts.append(b"<" + b"".join(b"%04x" % code for code in glyph_codes) + b">")
-        width = sum(fonts[_name(font)].width(code) for code in glyph_codes)
+        width = sum(map(fonts[font].width, glyph_codes))
         x = glyph.x + width * scale
         if item.gap:
             parts.append(b"%.3f" % -(item.gap / scale))
