@@ -100,8 +100,10 @@ PREAMBLE = """\
 """
 
 
-def typst_source(html: str) -> str:
-    """Typst markup for one leaflet, every word taken from its HTML."""
+def typst_source(html: str, page_label: str) -> str:
+    """Typst markup for one leaflet, every word taken from its HTML and its translated
+    "Page %(page)s of %(pages)s" (the HTML page has no page label: browsers cannot count pages).
+    """
     root = parse_html(html)
     body = root.find("body")
     assert body is not None
@@ -110,10 +112,10 @@ def typst_source(html: str) -> str:
     band = body.find("div", "approval-band")
     footer = body.find("footer", "page-footer")
     info = footer.find("span", "footer-info") if footer else None
-    page = footer.find("span", "footer-page") if footer else None
     # "Page <n> of <total>" in the leaflet's own words, the two numbers from Typst's counter.
-    numbers = iter(("#n", "#total"))
-    words = [f"#{_str(c)}" if isinstance(c, str) else next(numbers) for c in page.children]
+    counters = {"%(page)s": "#n", "%(pages)s": "#total"}
+    pieces = re.split(r"(%\(pages?\)s)", page_label)
+    words = [counters.get(piece) or f"#{_str(piece)}" for piece in pieces if piece]
     header = (
         'block(width: 100%, stroke: 1.5pt + rgb("#a3151a"), fill: rgb("#fdeceb"), '
         f'inset: (x: 4mm, y: 1.2mm), align(center, text(weight: 700, fill: rgb("#7a1014"), '
@@ -224,7 +226,8 @@ def leaflet_source(topic: str = "breast", lang: str = "en") -> str:
     page = leaflet_html(item, standalone=True)
     footer = re.search(r'<footer class="page-footer".*?</footer>', page, re.S)
     assert footer is not None
-    return typst_source(leaflet_html(item).replace("</body>", footer.group(0) + "</body>", 1))
+    html = leaflet_html(item).replace("</body>", footer.group(0) + "</body>", 1)
+    return typst_source(html, item.translations.gettext("Page %(page)s of %(pages)s"))
 
 
 def _median_seconds(action: object, runs: int) -> float:

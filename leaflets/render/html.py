@@ -88,7 +88,6 @@ def environment() -> Environment:
         keep_trailing_newline=True,
     )
     env.policies["ext.i18n.trimmed"] = True
-    env.filters["page_counters"] = _page_counters
     env.globals["page_footer_css"] = _page_footer_css
     env.filters["direction"] = text_direction
     return env
@@ -125,14 +124,6 @@ def _page_footer_css(info: Markup, label: Markup, lang: str, direction: str) -> 
         f"box-sizing: border-box; padding-inline-end: 6mm; }} "
         f"@bottom-{end} {{ content: {page}; width: 25%; white-space: nowrap; }} }}"
     )
-
-
-def _page_counters(label: Markup) -> Markup:
-    """Swap the placeholders of an (already escaped) label for CSS page counters."""
-    html = str(label)
-    html = html.replace(PAGE_MARK, '<span class="page-number"></span>')
-    html = html.replace(PAGES_MARK, '<span class="page-count"></span>')
-    return Markup(html)
 
 
 def _content_filter(
